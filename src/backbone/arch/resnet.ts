@@ -1,0 +1,204 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { InvalidArgumentError } from '../../errors/index.js';
+import { imageInputShape, requirePositiveInteger } from './arch-config.js';
+
+/**
+ * Hyperparameters of a Bottleneck ResNet, as torchvision's `ResNet(Bottleneck, layers)`.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { buildResNet, type ResNetConfig } from 'dvme';
+ * const tiny: Partial<ResNetConfig> = { layers: [1, 1, 1, 1], width: 8 }; // 256-d, same code
+ * const model = buildResNet(tiny);
+ * ```
+ */
+export interface ResNetConfig {
+  /** Bottleneck blocks per stage; `[3, 4, 6, 3]` is ResNet-50, `[3, 4, 23, 3]` ResNet-101. */
+  readonly layers: readonly [number, number, number, number];
+  /**
+   * Stem channels; stage `s` (0-3) has `width * 2^s` planes and `4 * width * 2^s` output
+   * channels, so the embedding has `32 * width` dimensions. torchvision fixes it at 64; it is a
+   * knob so that tests can build a tiny instance of the same code.
+   */
+  readonly width: number;
+  /** torchvision's `width_per_group`: bottleneck inner width is `floor(planes * it / 64)`. */
+  readonly widthPerGroup: number;
+  /** `[height, width]` of the input, or `null` for any size (global pooling allows it). */
+  readonly inputSize: readonly [number, number] | null;
+  /** Name of the model. */
+  readonly name: string;
+}
+
+/**
+ * ResNet-50 as torchvision builds it (V1.5: stride on the 3x3 conv); the architecture of the
+ * paper's supervised, SimCLR and SwAV backbones. 2048-d embedding, 23.5 M parameters.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { RESNET50_CONFIG, buildResNet } from 'dvme';
+ * const wide = buildResNet({ ...RESNET50_CONFIG, widthPerGroup: 128 }); // Wide ResNet-50-2
+ * ```
+ */
+export const RESNET50_CONFIG: Readonly<ResNetConfig> = Object.freeze({
+  layers: Object.freeze([3, 4, 6, 3] as const),
+  width: 64,
+  widthPerGroup: 64,
+  inputSize: null,
+  name: 'resnet50',
+});
+
+const EXPANSION = 4;
+// PyTorch's BatchNorm2d defaults. Its momentum 0.1 weights the new batch; Keras' 0.9 weights
+// the running value, so the two mean the same update rule during fine-tuning (except that
+// tfjs feeds running_var the biased batch variance where PyTorch uses the unbiased one).
+const BN = { epsilon: 1e-5, momentum: 0.9 } as const;
+
+type Node = tfl.SymbolicTensor;
+
+function apply(layer: tfl.layers.Layer, x: Node | Node[]): Node {
+  return layer.apply(x) as Node;
+}
+
+/**
+ * PyTorch `Conv2d(bias=False)` with symmetric zero padding. tfjs 'same' pads the extra row at
+ * the bottom/right only, which for stride 2 shifts every window against PyTorch's; explicit
+ * padding and 'valid' reproduce PyTorch for every size. At stride 1 with `padding = (k - 1) / 2`
+ * 'same' is already symmetric, so the copy made by a padding layer is skipped there.
+ */
+function conv(
+  x: Node,
+  name: string,
+  filters: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+): Node {
+  let input = x;
+  let mode: 'same' | 'valid' = 'valid';
+  if (padding > 0 && stride === 1 && 2 * padding === kernel - 1) mode = 'same';
+  else if (padding > 0) {
+    input = apply(tfl.layers.zeroPadding2d({ name: `${name}.pad`, padding }), x);
+  }
+  const layer = tfl.layers.conv2d({
+    name,
+    filters,
+    kernelSize: kernel,
+    strides: stride,
+    padding: mode,
+    useBias: false,
+    kernelInitializer: 'heNormal',
+  });
+  return apply(layer, input);
+}
+
+function batchNorm(x: Node, name: string): Node {
+  return apply(tfl.layers.batchNormalization({ name, ...BN }), x);
+}
+
+function relu(x: Node, name: string): Node {
+  return apply(tfl.layers.reLU({ name }), x);
+}
+
+/** torchvision's `Bottleneck.forward`; a stride or a change of width adds the downsample. */
+function bottleneck(
+  x: Node,
+  prefix: string,
+  inplanes: number,
+  planes: number,
+  stride: number,
+  widthPerGroup: number,
+): Node {
+  const inner = Math.floor(planes * (widthPerGroup / 64));
+  const p = (name: string): string => `${prefix}.${name}`;
+  let out = relu(batchNorm(conv(x, p('conv1'), inner, 1, 1, 0), p('bn1')), p('relu1'));
+  out = relu(batchNorm(conv(out, p('conv2'), inner, 3, stride, 1), p('bn2')), p('relu2'));
+  out = batchNorm(conv(out, p('conv3'), planes * EXPANSION, 1, 1, 0), p('bn3'));
+  let identity = x;
+  if (stride !== 1 || inplanes !== planes * EXPANSION) {
+    const down = conv(x, p('downsample.0'), planes * EXPANSION, 1, stride, 0);
+    identity = batchNorm(down, p('downsample.1'));
+  }
+  return relu(apply(tfl.layers.add({ name: p('add') }), [out, identity]), p('relu'));
+}
+
+function resolve(config: Partial<ResNetConfig>): ResNetConfig {
+  const c = { ...RESNET50_CONFIG, ...config };
+  const owner = 'buildResNet';
+  if (!Array.isArray(c.layers) || c.layers.length !== 4) {
+    throw new InvalidArgumentError(
+      `${owner}: layers must list the blocks of the 4 stages, e.g. [3, 4, 6, 3]; received ` +
+        `${JSON.stringify(c.layers)}.`,
+    );
+  }
+  c.layers.forEach((n, i) => requirePositiveInteger(owner, `layers[${i}]`, n));
+  requirePositiveInteger(owner, 'width', c.width);
+  requirePositiveInteger(owner, 'widthPerGroup', c.widthPerGroup);
+  if (Math.floor(c.width * (c.widthPerGroup / 64)) < 1) {
+    throw new InvalidArgumentError(
+      `${owner}: width * widthPerGroup / 64 must be at least 1; received width ${c.width}, ` +
+        `widthPerGroup ${c.widthPerGroup}.`,
+    );
+  }
+  return c;
+}
+
+/**
+ * Dimension of the embedding {@link buildResNet} outputs for a config: `32 * width`.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { RESNET50_CONFIG, resnetEmbeddingDim } from 'dvme';
+ * resnetEmbeddingDim(RESNET50_CONFIG); // 2048
+ * ```
+ */
+export function resnetEmbeddingDim(config: Partial<ResNetConfig> = {}): number {
+  return resolve(config).width * 8 * EXPANSION;
+}
+
+/**
+ * Build a Bottleneck ResNet trunk exactly as torchvision does, as a trainable tfjs-layers
+ * model from NHWC images to the global-average-pooled embedding (`[batch, 32 * width]`; the
+ * `fc` classifier is not built).
+ *
+ * Layers are named after the torchvision modules whose weights they hold (`conv1`, `bn1`,
+ * `layer1.0.conv2`, `layer1.0.downsample.1`, ...), which is how
+ * {@link loadTorchStateDict} finds them. Batch norm keeps PyTorch's eps (1e-5) and running-stat
+ * momentum. Inputs are expected already normalised (ImageNet mean / std).
+ *
+ * @param config - overrides of {@link RESNET50_CONFIG}.
+ * @throws {@link InvalidArgumentError} for a malformed config.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { buildResNet, loadTorchStateDict } from 'dvme';
+ * const model = buildResNet(); // ResNet-50, any input size
+ * loadTorchStateDict(model, stateDict); // stateDict: Map<string, { shape, data }>
+ * const embedding = model.predict(images); // [batch, 2048]
+ * ```
+ */
+export function buildResNet(config: Partial<ResNetConfig> = {}): tfl.LayersModel {
+  const c = resolve(config);
+  const image = tfl.input({ name: 'image', shape: imageInputShape('buildResNet', c.inputSize) });
+  let x = relu(batchNorm(conv(image, 'conv1', c.width, 7, 2, 3), 'bn1'), 'relu');
+  // PyTorch pads max pooling with -inf; zeros are equivalent here because the input is a ReLU
+  // output (>= 0) and every 3x3 window with padding 1 still covers at least one real pixel,
+  // so a padded zero can never exceed that window's true maximum.
+  x = apply(tfl.layers.zeroPadding2d({ name: 'maxpool.pad', padding: 1 }), x);
+  const maxPool = tfl.layers.maxPooling2d({ name: 'maxpool', poolSize: 3, strides: 2 });
+  x = apply(maxPool, x);
+  let inplanes = c.width;
+  c.layers.forEach((blocks, stage) => {
+    const planes = c.width * 2 ** stage;
+    for (let b = 0; b < blocks; b++) {
+      const stride = stage > 0 && b === 0 ? 2 : 1;
+      x = bottleneck(x, `layer${stage + 1}.${b}`, inplanes, planes, stride, c.widthPerGroup);
+      inplanes = planes * EXPANSION;
+    }
+  });
+  const embedding = apply(tfl.layers.globalAveragePooling2d({ name: 'avgpool' }), x);
+  return tfl.model({ name: c.name, inputs: image, outputs: embedding });
+}

@@ -1,0 +1,256 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { DisposedError, InvalidArgumentError, ShapeError } from '../errors/index.js';
+
+/**
+ * The scale pixel values are on: `'0-255'` for 8-bit pixels, `'0-1'` for pixels already
+ * divided by 255. Either way the backbone then normalises with its own mean and std, so never
+ * pass images that are already normalised.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { PixelRange } from 'dvme';
+ * const range: PixelRange = '0-255';
+ * ```
+ */
+export type PixelRange = '0-255' | '0-1';
+
+/**
+ * Typed arrays that {@link ImageArray} accepts (every type `readNpz` returns, plus
+ * `Uint8ClampedArray` from canvas `ImageData`).
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { ImagePixels } from 'dvme';
+ * const pixels: ImagePixels = new Uint8Array(28 * 28);
+ * ```
+ */
+export type ImagePixels =
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | Float32Array
+  | Float64Array;
+
+/**
+ * A batch of images as a plain row-major array, such as a MedMNIST array from `readNpz`.
+ *
+ * @remarks
+ * Since 0.1.0. `shape` always starts with the image count: `[n, h, w]` is a grayscale batch
+ * (MedMNIST's PneumoniaMNIST), `[n, h, w, c]` has `c` = 1 (grayscale), 3 (RGB) or 4 (RGBA,
+ * alpha dropped). A single image is `[1, h, w, c]`.
+ *
+ * @example
+ * ```ts
+ * import type { ImageArray } from 'dvme';
+ * const gray: ImageArray = { data: new Uint8Array(2 * 28 * 28), shape: [2, 28, 28] };
+ * ```
+ */
+export interface ImageArray {
+  /** Pixel values, row-major. `Uint8Array`/`Uint8ClampedArray` are 0-255, float arrays 0-1. */
+  readonly data: ImagePixels;
+  /** `[n, h, w]` or `[n, h, w, c]`. */
+  readonly shape: readonly number[];
+}
+
+/**
+ * Images a backbone accepts.
+ *
+ * @remarks
+ * Since 0.1.0. A `tf.Tensor4D` is NHWC `[n, h, w, c]`, a `tf.Tensor3D` one HWC image
+ * `[h, w, c]`, with `c` = 1, 3 or 4 (grayscale is repeated to RGB, alpha dropped); for a
+ * grayscale batch as a tensor use `[n, h, w, 1]`. The pixel range follows the element type:
+ * `int32` tensors and `Uint8Array`s are 0-255, `float32` tensors and float arrays 0-1; other
+ * integer arrays need an explicit `range`. Values outside the range (such as 0-255 floats read
+ * as 0-1, or already normalised images) are an {@link InvalidArgumentError}. Inputs are never
+ * disposed: the caller keeps ownership. Tensors of any static rank type are accepted (as
+ * `tf.zeros(shape)` returns) and their rank is checked when called.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import type { ImageInput } from 'dvme';
+ * const rgb: ImageInput = tf.zeros([4, 28, 28, 3], 'int32'); // 0-255 pixels
+ * const scaled: ImageInput = tf.zeros([28, 28, 3]); // one image, 0-1 floats
+ * ```
+ */
+export type ImageInput = tf.Tensor4D | tf.Tensor3D | tf.Tensor | ImageArray;
+
+/** @internal Images as the preprocessing sees them: a size, a scale and a way to get batches. */
+export interface ImageSource {
+  readonly count: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: 1 | 3 | 4;
+  readonly range: PixelRange;
+  /** Images `[start, end)` as float32 NHWC on their original scale; the caller disposes. */
+  batch(start: number, end: number): tf.Tensor4D;
+}
+
+/** Relative slack of the range check, for values a resize upstream pushed slightly over. */
+const RANGE_SLACK = 1e-3;
+
+function checkedChannels(owner: string, c: number, shape: readonly number[], hint: string): 1 | 3 | 4 {
+  if (c !== 1 && c !== 3 && c !== 4) {
+    throw new ShapeError(
+      `${owner}: images must have 1, 3 or 4 channels (last axis); received shape [${shape.join(', ')}]. ${hint}`,
+    );
+  }
+  return c;
+}
+
+function checkedSize(owner: string, shape: readonly number[]): void {
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0) || shape.slice(1).some((d) => d === 0)) {
+    throw new ShapeError(`${owner}: image dimensions must be positive integers; received shape [${shape.join(', ')}].`);
+  }
+}
+
+function checkRange(owner: string, range: PixelRange, min: number, max: number, dtype: string): void {
+  const top = range === '0-255' ? 255 : 1;
+  if (min >= -RANGE_SLACK * top && max <= top * (1 + RANGE_SLACK)) return;
+  let fix: string;
+  if (Number.isNaN(min) || Number.isNaN(max)) fix = 'The images contain NaN.';
+  else if (min < 0) {
+    fix = 'Negative values suggest images that are already normalised: pass raw pixels, the backbone applies its own mean and std.';
+  } else if (range === '0-1' && max <= 255 * (1 + RANGE_SLACK)) {
+    fix = `These look like 0-255 pixel values: pass { range: '0-255' }.`;
+  } else fix = 'Rescale them to 0-255 (or 0-1 with { range: \'0-1\' }).';
+  throw new InvalidArgumentError(
+    `${owner}: ${dtype} images are read as ${range} pixels, but their values span [${min}, ${max}]. ${fix}`,
+  );
+}
+
+function defaultArrayRange(owner: string, data: ImagePixels): PixelRange {
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return '0-255';
+  if (data instanceof Float32Array || data instanceof Float64Array) return '0-1';
+  throw new InvalidArgumentError(
+    `${owner}: ${data.constructor.name} pixels have no implied scale; pass { range: '0-255' } or { range: '0-1' } ` +
+      `(16-bit images must be rescaled to one of these first).`,
+  );
+}
+
+function fromTensor(owner: string, images: tf.Tensor, range: PixelRange | undefined): ImageSource {
+  if (images.isDisposed) {
+    throw new DisposedError(`${owner}: the images tensor was disposed before the call.`);
+  }
+  if (images.dtype !== 'float32' && images.dtype !== 'int32') {
+    throw new InvalidArgumentError(
+      `${owner}: image tensors must be int32 (0-255) or float32 (0-1); received dtype '${images.dtype}'.`,
+    );
+  }
+  const single = images.rank === 3;
+  if (images.rank !== 3 && images.rank !== 4) {
+    throw new ShapeError(
+      `${owner}: an image tensor must be [n, h, w, c] (a batch) or [h, w, c] (one image); received shape [${images.shape.join(', ')}]. ` +
+        'For a grayscale batch use [n, h, w, 1] (tf.expandDims(x, -1)).',
+    );
+  }
+  const shape4 = single ? [1, ...images.shape] : images.shape;
+  checkedSize(owner, shape4);
+  const [count, height, width, c] = shape4 as [number, number, number, number];
+  const channels = checkedChannels(
+    owner,
+    c,
+    images.shape,
+    single ? 'A rank-3 tensor is one HWC image; for a grayscale batch [n, h, w] use tf.expandDims(x, -1).' : '',
+  );
+  const effective = range ?? (images.dtype === 'int32' ? '0-255' : '0-1');
+  if (count > 0) {
+    // One reduction over the input is cheap next to a forward pass and catches the most
+    // damaging silent mistake: 0-255 floats read as 0-1, or normalising twice.
+    const [min, max] = tf.tidy(() => tf.cast(tf.stack([tf.min(images), tf.max(images)]), 'float32').dataSync());
+    checkRange(owner, effective, min as number, max as number, images.dtype);
+  }
+  return {
+    count,
+    height,
+    width,
+    channels,
+    range: effective,
+    batch: (start, end) =>
+      tf.tidy(() => {
+        const x4 = (single ? tf.expandDims(images, 0) : images) as tf.Tensor4D;
+        return tf.cast(tf.slice(x4, [start, 0, 0, 0], [end - start, height, width, channels]), 'float32');
+      }),
+  };
+}
+
+function fromArray(owner: string, images: ImageArray, range: PixelRange | undefined): ImageSource {
+  const { data, shape } = images;
+  if (!ArrayBuffer.isView(data) || !Array.isArray(shape)) {
+    throw new InvalidArgumentError(
+      `${owner}: images must be a tf.Tensor4D, a tf.Tensor3D or { data: TypedArray, shape: [n, h, w] | [n, h, w, c] }.`,
+    );
+  }
+  if (shape.length !== 3 && shape.length !== 4) {
+    throw new ShapeError(
+      `${owner}: an image array's shape must be [n, h, w] (grayscale) or [n, h, w, c]; received [${shape.join(', ')}]. ` +
+        'A single image is [1, h, w, c].',
+    );
+  }
+  checkedSize(owner, shape);
+  const [count, height, width] = shape as [number, number, number];
+  const channels = checkedChannels(owner, shape.length === 3 ? 1 : (shape[3] as number), shape, '');
+  const perImage = height * width * channels;
+  if (data.length !== count * perImage) {
+    throw new ShapeError(
+      `${owner}: shape [${shape.join(', ')}] needs ${count * perImage} values; data has ${data.length}.`,
+    );
+  }
+  const effective = range ?? defaultArrayRange(owner, data);
+  if (!(effective === '0-255' && (data instanceof Uint8Array || data instanceof Uint8ClampedArray))) {
+    let min = Infinity;
+    let max = -Infinity;
+    let nan = false;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i] as number;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      nan ||= Number.isNaN(v);
+    }
+    if (data.length > 0) checkRange(owner, effective, nan ? NaN : min, nan ? NaN : max, data.constructor.name);
+  }
+  return {
+    count,
+    height,
+    width,
+    channels,
+    range: effective,
+    batch: (start, end) =>
+      // A view, not a copy: tfjs converts other types to float32 and may keep a Float32Array
+      // view for the batch's lifetime, but never writes to it.
+      tf.tensor4d(data.subarray(start * perImage, end * perImage) as Float32Array, [end - start, height, width, channels], 'float32'),
+  };
+}
+
+/**
+ * @internal True for a tfjs tensor, also one made by another copy of tfjs-core (where
+ * `instanceof` fails).
+ */
+export function isTensor(x: unknown): x is tf.Tensor {
+  if (x instanceof tf.Tensor) return true;
+  const t = x as { dataId?: unknown; rank?: unknown; dtype?: unknown; shape?: unknown } | null;
+  return typeof t === 'object' && t !== null && t.dataId !== undefined && typeof t.rank === 'number' && Array.isArray(t.shape);
+}
+
+/**
+ * @internal Validates images (shape, element type, pixel range) without copying them, and
+ * returns a way to cut them into float32 batches.
+ */
+export function toImageSource(owner: string, images: ImageInput, range?: PixelRange): ImageSource {
+  if (range !== undefined && range !== '0-255' && range !== '0-1') {
+    throw new InvalidArgumentError(`${owner}: range must be '0-255' or '0-1'; received ${JSON.stringify(range)}.`);
+  }
+  if (isTensor(images)) return fromTensor(owner, images, range);
+  if (typeof images !== 'object' || images === null) {
+    throw new InvalidArgumentError(
+      `${owner}: images must be a tf.Tensor4D, a tf.Tensor3D or { data, shape }; received ${images === null ? 'null' : typeof images}.`,
+    );
+  }
+  return fromArray(owner, images, range);
+}

@@ -1,0 +1,40 @@
+/**
+ * dvme for browsers. Everything in the core, plus {@link initBackend}, which activates the
+ * best tfjs backend installed and supported by the browser: WebGPU, then WebGL, then wasm.
+ *
+ * @packageDocumentation
+ */
+import { type BackendInfo, selectBackend } from './platform/backend.js';
+import { registerPlatform } from './platform/platform.js';
+
+export * from './index.js';
+
+// Browsers have no file system: sources are URLs, Blobs' bytes or IOHandlers.
+registerPlatform({ name: 'browser' });
+
+let pending: Promise<BackendInfo> | undefined;
+
+/**
+ * Activates `@tensorflow/tfjs-backend-webgpu`, else `-webgl`, else `-wasm` (the first one that
+ * is installed and that the browser supports) and reports which one is active and why the
+ * others were passed over. Idempotent once it succeeds.
+ *
+ * @remarks Since 0.1.0. For the wasm backend, serve its `.wasm` files and call its
+ * `setWasmPaths` before this if your bundler does not copy them.
+ * @example
+ * ```ts
+ * import { initBackend } from 'dvme/browser';
+ * const { backend } = await initBackend(); // 'webgpu', 'webgl' or 'wasm'
+ * ```
+ */
+export function initBackend(): Promise<BackendInfo> {
+  pending ??= selectBackend('browser', [
+    { backend: 'webgpu', package: '@tensorflow/tfjs-backend-webgpu', load: () => import('@tensorflow/tfjs-backend-webgpu') },
+    { backend: 'webgl', package: '@tensorflow/tfjs-backend-webgl', load: () => import('@tensorflow/tfjs-backend-webgl') },
+    { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', load: () => import('@tensorflow/tfjs-backend-wasm') },
+  ]).catch((e: unknown) => {
+    pending = undefined;
+    throw e;
+  });
+  return pending;
+}

@@ -1,0 +1,32 @@
+/**
+ * dvme: the platform-neutral core. Import a platform entrypoint (`dvme/node`, `dvme/node-gpu`,
+ * `dvme/browser`) in an app to get a registered tfjs backend and platform helpers; import this
+ * one from code that must run anywhere.
+ *
+ * @packageDocumentation
+ */
+export * from './errors/index.js';
+export * from './metrics/index.js';
+export { backendInfo, selectBackend } from './platform/backend.js';
+export type { BackendCandidate, BackendInfo } from './platform/backend.js';
+export { currentPlatform, registerPlatform } from './platform/platform.js';
+export type { Platform } from './platform/platform.js';
+export * from './data/index.js';
+export {
+  flattenTensors,
+  parseSafetensors,
+  readCheckpoint,
+  readTorchCheckpoint,
+  toFloat32,
+  unpickle,
+  unpickleAt,
+  type Checkpoint,
+  type CheckpointFormat,
+  type RawDtype,
+  type RawTensor,
+  type SafetensorsFile,
+  type UnpickleOptions,
+  type UnpickleResult,
+} from './io/index.js';
+export * from './backbone/index.js';
+export * from './probe/index.js';

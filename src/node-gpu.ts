@@ -1,0 +1,42 @@
+/**
+ * dvme for Node.js with a CUDA GPU. Everything in the core, plus {@link initBackend}, which
+ * requires `@tensorflow/tfjs-node-gpu` and throws {@link BackendUnavailableError} with the
+ * install command when it is missing (no silent fallback to a CPU backend).
+ *
+ * @packageDocumentation
+ */
+import { type BackendInfo, selectBackend } from './platform/backend.js';
+import { nodePlatform } from './platform/node/node-platform.js';
+import { registerPlatform } from './platform/platform.js';
+
+export * from './index.js';
+
+registerPlatform(nodePlatform);
+
+let pending: Promise<BackendInfo> | undefined;
+
+/**
+ * Activates `@tensorflow/tfjs-node-gpu`; throws {@link BackendUnavailableError} naming
+ * `npm install @tensorflow/tfjs-node-gpu` when it is not installed or cannot load (no CUDA).
+ * Idempotent once it succeeds.
+ *
+ * @remarks Since 0.1.0. Same signature as `initBackend` from `dvme/node`.
+ * @example
+ * ```ts
+ * import { initBackend, BackendUnavailableError } from 'dvme/node-gpu';
+ * try {
+ *   await initBackend();
+ * } catch (e) {
+ *   if (BackendUnavailableError.is(e)) console.error(e.message); // says what to install
+ * }
+ * ```
+ */
+export function initBackend(): Promise<BackendInfo> {
+  pending ??= selectBackend('node-gpu', [
+    { backend: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', load: () => import('@tensorflow/tfjs-node-gpu') },
+  ]).catch((e: unknown) => {
+    pending = undefined;
+    throw e;
+  });
+  return pending;
+}

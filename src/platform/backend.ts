@@ -1,0 +1,136 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendUnavailableError } from '../errors/index.js';
+
+/**
+ * One tfjs backend an entrypoint may use, with the package that provides it.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { BackendCandidate } from 'dvme';
+ * const wasm: BackendCandidate = {
+ *   backend: 'wasm',
+ *   package: '@tensorflow/tfjs-backend-wasm',
+ *   load: () => import('@tensorflow/tfjs-backend-wasm'),
+ * };
+ * ```
+ */
+export interface BackendCandidate {
+  /** tfjs backend name passed to `tf.setBackend` (`'tensorflow'`, `'wasm'`, `'webgl'`, ...). */
+  readonly backend: string;
+  /** npm package that registers the backend when imported. */
+  readonly package: string;
+  /** Imports the package; a literal `import()` so bundlers can see it. */
+  readonly load: () => Promise<unknown>;
+}
+
+/**
+ * Which tfjs backend dvme is running on and how it was chosen.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { initBackend } from 'dvme/node';
+ * const info = await initBackend();
+ * console.log(info.backend, info.package); // e.g. 'wasm' '@tensorflow/tfjs-backend-wasm'
+ * ```
+ */
+export interface BackendInfo {
+  /** Active tfjs backend name, as `tf.getBackend()` reports it. */
+  readonly backend: string;
+  /** Package that provided it, when dvme chose it; `undefined` when the app set it itself. */
+  readonly package: string | undefined;
+  /** The entrypoint that chose it (`'node'`, `'node-gpu'`, `'browser'`), if any. */
+  readonly entrypoint: string | undefined;
+  /** Candidates tried before this one and why each was passed over. */
+  readonly skipped: ReadonlyArray<{ readonly backend: string; readonly package: string; readonly reason: string }>;
+}
+
+let chosen: BackendInfo | undefined;
+
+/**
+ * Reports the active tfjs backend and, when a dvme entrypoint chose it, which package
+ * provides it and which faster candidates were unavailable (and why).
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { backendInfo, initBackend } from 'dvme/node';
+ * await initBackend();
+ * console.log(backendInfo().backend); // 'tensorflow' with tfjs-node, else 'wasm'
+ * ```
+ */
+export function backendInfo(): BackendInfo {
+  const backend = tf.getBackend();
+  if (chosen && chosen.backend === backend) return chosen;
+  return { backend, package: undefined, entrypoint: undefined, skipped: [] };
+}
+
+/**
+ * Tries the candidates in order: imports each package and activates its backend; the first
+ * that works becomes active. Throws {@link BackendUnavailableError} listing every failure and
+ * the install command when none does.
+ *
+ * @remarks Since 0.1.0. Used by the platform entrypoints; exported for apps that want their own
+ * order of preference.
+ * @example
+ * ```ts
+ * import { selectBackend } from 'dvme';
+ * const info = await selectBackend('my-app', [
+ *   { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', load: () => import('@tensorflow/tfjs-backend-wasm') },
+ * ]);
+ * ```
+ */
+export async function selectBackend(
+  entrypoint: string,
+  candidates: readonly BackendCandidate[],
+): Promise<BackendInfo> {
+  const skipped: { backend: string; package: string; reason: string }[] = [];
+  for (const c of candidates) {
+    try {
+      await c.load();
+    } catch (e) {
+      skipped.push({ backend: c.backend, package: c.package, reason: importFailure(c.package, e) });
+      continue;
+    }
+    let ok = false;
+    try {
+      ok = await tf.setBackend(c.backend);
+    } catch (e) {
+      skipped.push({ backend: c.backend, package: c.package, reason: `initialisation failed: ${message(e)}` });
+      continue;
+    }
+    if (!ok) {
+      skipped.push({ backend: c.backend, package: c.package, reason: 'tfjs could not initialise it on this platform' });
+      continue;
+    }
+    await tf.ready();
+    chosen = { backend: tf.getBackend(), package: c.package, entrypoint, skipped };
+    return chosen;
+  }
+  const tried = skipped.map((s) => `  - ${s.package} (backend '${s.backend}'): ${s.reason}`).join('\n');
+  const install = candidates.map((c) => c.package).join(' or ');
+  throw new BackendUnavailableError(
+    `dvme/${entrypoint} found no usable tfjs backend. Tried:\n${tried}\n` +
+      `Install one of them, e.g. npm install ${candidates[candidates.length - 1]?.package ?? install}` +
+      (candidates.length > 1 ? ` (or ${install}).` : '.'),
+  );
+}
+
+function importFailure(pkg: string, e: unknown): string {
+  const code = (e as { code?: string } | null)?.code;
+  // Node sets a code; bundlers and dev servers (Vite, webpack) only say it in words.
+  const text = message(e);
+  if (
+    code === 'ERR_MODULE_NOT_FOUND' ||
+    code === 'MODULE_NOT_FOUND' ||
+    /Cannot find (module|package)|Could not resolve|Failed to resolve module/i.test(text)
+  ) {
+    return `not installed (npm install ${pkg})`;
+  }
+  return `installed but failed to load: ${text}`;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message.split('\n')[0] ?? String(e) : String(e);
+}

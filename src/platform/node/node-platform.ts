@@ -1,0 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import type { Platform } from '../platform.js';
+
+/** @internal The Node.js platform helpers, registered by `dvme/node` and `dvme/node-gpu`. */
+export const nodePlatform: Platform = {
+  name: 'node',
+  readFile: async (path) => {
+    const buf = await readFile(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  },
+};

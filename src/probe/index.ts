@@ -1,0 +1,29 @@
+/**
+ * Linear probes on frozen embeddings: the {@link Probe} estimator with the paper's
+ * linear-evaluation protocol and an exact L-BFGS solver, and the pieces it is built from
+ * (ReduceLROnPlateau, early stopping, ordinal thresholds).
+ *
+ * @packageDocumentation
+ */
+export { Probe } from './probe.js';
+export type { EvaluationFor, PredictionFor, ProbaFor, ProbeFitOptions } from './probe.js';
+export type { ProbeHyperparameters, ProbeOptions, ProbeSolver } from './options.js';
+export type { LabelsFor, ProbeTask } from './labels.js';
+export type { ClassWeight } from './class-weight.js';
+export type { EmbeddingInput } from './embedding-input.js';
+export type { Standardization } from './standardize.js';
+export type { EpochLog } from './paper-solver.js';
+export type {
+  BinaryEvaluation,
+  ClassAgreement,
+  MulticlassEvaluation,
+  MultilabelEvaluation,
+  ProbeMonitor,
+} from './probe-metrics.js';
+export type { ProbeJSON, ProbeProvenance } from './probe-json.js';
+export { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
+export type { MonitorMode, ReduceLROnPlateauOptions } from './reduce-lr-on-plateau.js';
+export { EarlyStopping } from './early-stopping.js';
+export type { EarlyStoppingOptions, EarlyStoppingStep } from './early-stopping.js';
+export { applyOrdinalThresholds, expectedGrade, fitOrdinalThresholds } from './ordinal-thresholds.js';
+export type { FitOrdinalThresholdsOptions, OrdinalThresholds } from './ordinal-thresholds.js';

@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Packs the package as npm would publish it, installs the tarball into a fresh folder and
+// imports every subpath from there, as ESM and as CJS. The peers (tfjs) are linked from this
+// repo's node_modules so the test needs no network.
+const root = join(import.meta.dirname, '../..');
+const subpaths = ['dvme', 'dvme/metrics', 'dvme/node', 'dvme/node-gpu', 'dvme/browser'];
+let app: string;
+let bare: string;
+
+function run(cwd: string, code: string, type: 'module' | 'commonjs'): string {
+  return execFileSync(process.execPath, ['--input-type', type, '-e', code], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
+}
+
+function install(dir: string, tarballDir: string, linkPeers: boolean): void {
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), '{"name":"app","private":true}');
+  execFileSync('tar', ['-xzf', join(tarballDir, readdirSync(tarballDir)[0] as string), '-C', dir]);
+  cpSync(join(dir, 'package'), join(dir, 'node_modules', 'dvme'), { recursive: true });
+  rmSync(join(dir, 'package'), { recursive: true });
+  if (linkPeers) {
+    symlinkSync(join(root, 'node_modules', '@tensorflow'), join(dir, 'node_modules', '@tensorflow'));
+  }
+}
+
+beforeAll(() => {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
+  const tarballs = mkdtempSync(join(tmpdir(), 'dvme-pack-'));
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', tarballs], { cwd: root, stdio: 'ignore' });
+  app = mkdtempSync(join(tmpdir(), 'dvme-app-'));
+  bare = mkdtempSync(join(tmpdir(), 'dvme-bare-'));
+  install(app, tarballs, true);
+  install(bare, tarballs, false);
+  rmSync(tarballs, { recursive: true });
+});
+
+afterAll(() => {
+  for (const dir of [app, bare]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the packed package', () => {
+  it.each(subpaths)('%s imports as ESM and as CJS with the same export names', (subpath) => {
+    const esm = run(app, `import * as m from '${subpath}'; console.log(Object.keys(m).sort().join())`, 'module');
+    const cjs = run(app, `console.log(Object.keys(require('${subpath}')).sort().join())`, 'commonjs');
+    expect(esm.length).toBeGreaterThan(0);
+    expect(cjs).toBe(esm);
+  });
+
+  it('dvme/metrics computes without tfjs installed', () => {
+    const code = `const { cohenKappaScore } = require('dvme/metrics');
+      console.log(cohenKappaScore([0, 1, 2, 2], [0, 1, 2, 1], { weights: 'quadratic' }))`;
+    expect(Number(run(bare, code, 'commonjs'))).toBeCloseTo(0.8, 12);
+    const esm = `import { rocAucScore } from 'dvme/metrics'; console.log(rocAucScore([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]))`;
+    expect(Number(run(bare, esm, 'module'))).toBe(0.75);
+  });
+
+  it('dvme/node activates a backend from the tarball (ESM and CJS)', () => {
+    const esm = `import { initBackend } from 'dvme/node'; const i = await initBackend(); console.log(i.backend)`;
+    const cjs = `require('dvme/node').initBackend().then((i) => console.log(i.backend))`;
+    const expected = run(app, esm, 'module');
+    expect(['wasm', 'tensorflow']).toContain(expected);
+    expect(run(app, cjs, 'commonjs')).toBe(expected);
+  });
+
+  it('an error from the ESM build is recognised by the CJS build (two copies)', () => {
+    const code = `import { createRequire } from 'node:module';
+      import { ShapeError } from 'dvme/metrics';
+      const cjs = createRequire(import.meta.url)('dvme/metrics');
+      const e = new ShapeError('x');
+      console.log(e instanceof cjs.ShapeError, cjs.ShapeError.is(e), cjs.InvalidArgumentError.is(e))`;
+    expect(run(app, code, 'module')).toBe('false true true');
+  });
+});

@@ -1,0 +1,102 @@
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Backbone } from '../../../src/backbone/backbone.js';
+import { readNpz } from '../../../src/data/npz.js';
+import { nodePlatform } from '../../../src/platform/node/node-platform.js';
+import { registerPlatform } from '../../../src/platform/platform.js';
+
+// The shared folder sits next to the repository (see ../shared/models/README.md); it is not
+// part of the package, so these tests skip, saying so, where it is absent.
+const shared = join(import.meta.dirname, '../../../../shared');
+const models = join(shared, 'models');
+const retina = join(shared, 'data/retinamnist.npz');
+const haveModels = existsSync(models) && existsSync(retina);
+const title = (name: string) => (haveModels ? name : `${name} (skipped: ${models} or ${retina} is absent)`);
+
+/** nsfwjs models take pixel / 255 with a bilinear resize: no mean or std of their own. */
+const nsfwjs = { embeddingLayer: 'flatten_1', mean: [0, 0, 0], std: [1, 1, 1] } as const;
+
+let images: { data: Uint8Array; shape: number[] };
+
+beforeAll(async () => {
+  registerPlatform(nodePlatform);
+  await tf.setBackend('wasm');
+  if (!haveModels) return;
+  const arrays = await readNpz(new Uint8Array(readFileSync(retina)));
+  const test = arrays.get('test_images');
+  if (!test) throw new Error('retinamnist.npz has no test_images');
+  // The first 8 RetinaMNIST test images, (8, 28, 28, 3) uint8.
+  const per = 28 * 28 * 3;
+  images = { data: (test.data as Uint8Array).slice(0, 8 * per), shape: [8, 28, 28, 3] };
+});
+
+describe.skipIf(!haveModels)(title('real tfjs models on the wasm backend'), () => {
+  let mobilenet: Backbone;
+  let before = 0;
+
+  beforeAll(async () => {
+    expect(tf.getBackend()).toBe('wasm');
+    before = tf.memory().numTensors;
+    mobilenet = await Backbone.fromTfjs(join(models, 'mobilenet_v2_nsfwjs/model.json'), nsfwjs);
+  });
+  afterAll(() => {
+    mobilenet?.dispose();
+  });
+
+  it('MobileNetV2 loads with its 224 x 224 input and 1280-d pooled features', () => {
+    expect(mobilenet.embeddingDim).toBe(1280);
+    expect(mobilenet.config).toMatchObject({ id: 'mobilenet_v2_nsfwjs', inputSize: [224, 224], embedding: 'layer:flatten_1' });
+  });
+
+  it('embeds 8 RetinaMNIST images into finite, non-constant [8, 1280] embeddings', async () => {
+    const t0 = performance.now();
+    const e = await mobilenet.embed(images, { batchSize: 8, as: 'array' });
+    const ms = performance.now() - t0;
+    console.log(`MobileNetV2 on wasm: 8 images in ${ms.toFixed(0)} ms (${((8 * 1000) / ms).toFixed(1)} images/s)`);
+    expect(e.shape).toEqual([8, 1280]);
+    expect(e.data.every(Number.isFinite)).toBe(true);
+    const mean = e.data.reduce((s, v) => s + v, 0) / e.data.length;
+    const variance = e.data.reduce((s, v) => s + (v - mean) ** 2, 0) / e.data.length;
+    expect(variance).toBeGreaterThan(1e-6);
+    // ReLU6 features after average pooling: non-negative, and different for different images.
+    expect(Math.min(...e.data)).toBeGreaterThanOrEqual(0);
+    const rows = Array.from({ length: 8 }, (_, i) => e.data.subarray(i * 1280, (i + 1) * 1280));
+    expect(rows.some((r) => r.some((v, j) => Math.abs(v - rows[0]![j]!) > 1e-3))).toBe(true);
+  });
+
+  it('gives the same embeddings in batches of 3 as in one batch', async () => {
+    const [a, b] = await Promise.all([mobilenet.embed(images, { batchSize: 8, as: 'array' }), mobilenet.embed(images, { batchSize: 3, as: 'array' })]);
+    let worst = 0;
+    a.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b.data[i]!))));
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('leaves only the model weights behind, and nothing after dispose', async () => {
+    const loaded = tf.memory().numTensors;
+    const e = await mobilenet.embed(images, { batchSize: 4 });
+    e.dispose();
+    expect(tf.memory().numTensors).toBe(loaded);
+    mobilenet.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('InceptionV3 loads with its 299 x 299 input and 2048-d features, and embeds 2 images', async () => {
+    const start = tf.memory().numTensors;
+    const inception = await Backbone.fromTfjs(join(models, 'inception_v3_nsfwjs/model.json'), nsfwjs);
+    try {
+      expect(inception.embeddingDim).toBe(2048);
+      expect(inception.config.inputSize).toEqual([299, 299]);
+      const two = { data: images.data.subarray(0, 2 * 28 * 28 * 3), shape: [2, 28, 28, 3] };
+      const e = await inception.embed(two, { as: 'array' });
+      expect(e.shape).toEqual([2, 2048]);
+      expect(e.data.every(Number.isFinite)).toBe(true);
+      expect(Math.max(...e.data)).toBeGreaterThan(0);
+    } finally {
+      inception.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(start);
+  });
+});
