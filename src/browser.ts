@@ -5,12 +5,14 @@
  * @packageDocumentation
  */
 import { type BackendInfo, selectBackend } from './platform/backend.js';
+import { browserPlatform } from './platform/browser/browser-cache.js';
 import { registerPlatform } from './platform/platform.js';
 
 export * from './index.js';
 
-// Browsers have no file system: sources are URLs, Blobs' bytes or IOHandlers.
-registerPlatform({ name: 'browser' });
+// Browsers have no file system: sources are URLs, Blobs' bytes or IOHandlers. Downloads are
+// kept in Cache Storage.
+registerPlatform(browserPlatform());
 
 let pending: Promise<BackendInfo> | undefined;
 

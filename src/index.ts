@@ -30,3 +30,8 @@ export {
 } from './io/index.js';
 export * from './backbone/index.js';
 export * from './probe/index.js';
+export { download, type DownloadOptions } from './io/download.js';
+export { Sha256, sha256Hex } from './io/sha256.js';
+export type { CacheWriter, DownloadCache, DownloadCacheOptions } from './platform/platform.js';
+export * from './fusion/index.js';
+export * from './probe/lbfgs/index.js';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EmbeddingMatrix } from '../data/embedding-matrix.js';
 import { DisposedError, InvalidArgumentError, ShapeError } from '../errors/index.js';
-// Named in the TSDoc of fromTfjs.
-import type { BackendUnavailableError, CheckpointFormatError } from '../errors/index.js';
+// Named in the TSDoc of fromTfjs and fromCheckpoint.
+import type { AbortError, BackendUnavailableError, CheckpointFormatError, DownloadError, UnknownBackboneError } from '../errors/index.js';
 import { throwIfAborted } from '../errors/throw-if-aborted.js';
 import {
   checkChoice,
@@ -12,6 +12,13 @@ import {
   type BackboneConfig,
   type BackboneConfigInit,
 } from './config.js';
+import type { BACKBONE_ARCHITECTURES, BackboneArchitectureId, CustomArchitecture } from './architectures.js';
+import {
+  loadCheckpointModel,
+  type CheckpointLoadReport,
+  type CheckpointSource,
+  type FromCheckpointOptions,
+} from './from-checkpoint.js';
 import { loadTfjsEmbeddingModel, type FromTfjsOptions, type TfjsModelSource } from './from-tfjs.js';
 import { isTensor, type ImageInput } from './images.js';
 import { preparePreprocess, preprocessBatch, type PreprocessOptions } from './preprocess.js';
@@ -162,12 +169,15 @@ function nextMacrotask(): Promise<void> {
 export class Backbone {
   /** The resolved configuration: preprocessing and embedding. */
   readonly config: BackboneConfig;
+  /** What {@link Backbone.fromCheckpoint} found in the file; `undefined` for other loaders. */
+  readonly loadReport: CheckpointLoadReport | undefined;
   readonly #model: EmbeddingModel;
   #disposed = false;
 
-  private constructor(model: EmbeddingModel, config: BackboneConfig) {
+  private constructor(model: EmbeddingModel, config: BackboneConfig, loadReport?: CheckpointLoadReport) {
     this.#model = model;
     this.config = config;
+    this.loadReport = loadReport;
   }
 
   /**
@@ -257,6 +267,42 @@ export class Backbone {
       loaded.model.dispose();
       throw e;
     }
+  }
+
+  /**
+   * Builds a ResNet or ViT and fills it from a PyTorch checkpoint: torchvision, timm, DINO
+   * (`*_pretrain.pth` or the full checkpoint's teacher), SwAV (`module.` keys, `.pth.tar`),
+   * VISSL (`.torch` trunks), in torch zip, legacy torch or safetensors format, float32, float16
+   * or bfloat16. The key layout is detected and reported in `loadReport`; heads are skipped.
+   *
+   * @param arch - an id of {@link BACKBONE_ARCHITECTURES} or a {@link CustomArchitecture}.
+   * @param source - a local path (needs `dvme/node`), a URL, or the file's bytes.
+   * @param options - embedding, strictness and preprocessing overrides; the defaults are the
+   * architecture's evaluation transform (ImageNet mean / std, 224, resize the shorter side to
+   * 256 then centre-crop; bilinear for ResNets, bicubic for ViTs as DINO evaluates).
+   * @throws An {@link UnknownBackboneError} for an unknown id (listing the known ones) and
+   * {@link InvalidArgumentError} for bad options, before anything is read; {@link DownloadError}
+   * for a failed download; {@link CheckpointFormatError} for a file that is no checkpoint, holds no
+   * weights of this architecture, misses or adds keys under `strict` (naming them), or has a
+   * weight of the wrong shape; {@link AbortError} when `signal` fires. Nothing leaks on a throw.
+   * @remarks Since 0.1.0. Weights run in float32 whatever their stored type.
+   * @example
+   * ```ts
+   * import { Backbone } from 'dvme/node';
+   * const dino = await Backbone.fromCheckpoint('vit_small_patch8', 'dino_deitsmall8_pretrain.pth');
+   * dino.embeddingDim; // 1536: CLS of the last 4 blocks, as the paper
+   * dino.loadReport?.layout.id; // 'plain'
+   * const swav = await Backbone.fromCheckpoint('resnet50', 'swav_800ep_pretrain.pth.tar');
+   * swav.loadReport?.layout.id; // 'ddp'
+   * ```
+   */
+  static async fromCheckpoint(
+    arch: BackboneArchitectureId | CustomArchitecture,
+    source: CheckpointSource,
+    options: FromCheckpointOptions = {},
+  ): Promise<Backbone> {
+    const loaded = await loadCheckpointModel('Backbone.fromCheckpoint', arch, source, options);
+    return new Backbone(loaded.model, loaded.config, loaded.report);
   }
 
   /** Length of one embedding. */

@@ -16,6 +16,31 @@ export type {
   ResizeMode,
 } from './config.js';
 export type { FromTfjsOptions, TfjsModelSource } from './from-tfjs.js';
+export { BACKBONE_ARCHITECTURES, listArchitectures } from './architectures.js';
+export type {
+  BackboneArchitecture,
+  BackboneArchitectureId,
+  CheckpointEmbedding,
+  CustomArchitecture,
+  ResNetArchitecture,
+  ViTArchitecture,
+} from './architectures.js';
+export type { CheckpointLoadReport, CheckpointSource, FromCheckpointOptions } from './from-checkpoint.js';
+export { CHECKPOINT_HEAD_KEYS, detectKeyLayout } from './key-layouts.js';
+export type { KeyLayout, KeyLayoutId, KeyLayoutMatch } from './key-layouts.js';
 export type { ImageArray, ImageInput, ImagePixels, PixelRange } from './images.js';
 export { preprocessImages } from './preprocess.js';
 export type { PreprocessOptions } from './preprocess.js';
+export {
+  getBackboneEntry,
+  listBackbones,
+  loadBackbone,
+  type BackboneEntry,
+  type BackboneFilter,
+  type BackbonePaper,
+  type BackbonePretrainedConfig,
+  type LoadBackboneOptions,
+  type TfjsBackboneEntry,
+  type TfjsShard,
+  type TorchBackboneEntry,
+} from './registry/index.js';

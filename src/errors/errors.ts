@@ -153,3 +153,93 @@ export class CheckpointFormatError extends DvmeError {
 export class AbortError extends DvmeError {
   static override readonly code: string = 'ABORTED';
 }
+
+/**
+ * A download failed: an HTTP error status, a network failure, or a server that does not send
+ * the file it should. `url` and `status` (when the server answered) say where and how.
+ *
+ * @remarks Since 0.1.0. {@link IntegrityError} and {@link OfflineError} are kinds of it, so
+ * `DownloadError.is(e)` catches every download problem.
+ * @example
+ * ```ts
+ * import { DownloadError, download } from 'dvme';
+ * try {
+ *   await download('https://example.org/missing.pth');
+ * } catch (e) {
+ *   if (DownloadError.is(e)) console.error(e.status, e.url); // 404 'https://example.org/missing.pth'
+ * }
+ * ```
+ */
+export class DownloadError extends DvmeError {
+  static override readonly code: string = 'DOWNLOAD';
+  /** The URL that was requested. */
+  readonly url: string | undefined;
+  /** The HTTP status, when the server answered; `undefined` for network errors. */
+  readonly status: number | undefined;
+
+  /**
+   * @param message - what happened, the value received, what is allowed, how to fix it.
+   * @param options - standard `cause`, plus the `url` and HTTP `status`.
+   */
+  constructor(message: string, options?: { cause?: unknown; url?: string; status?: number }) {
+    super(message, options);
+    this.url = options?.url;
+    this.status = options?.status;
+  }
+}
+
+/**
+ * Downloaded (or cached) bytes are not the expected file: their size or SHA-256 differs from the
+ * one recorded. The bad file is deleted before this is thrown; both values are on the error.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { IntegrityError } from 'dvme';
+ * const e = new IntegrityError('sha256 mismatch', { check: 'sha256', expected: 'ab12', actual: 'cd34' });
+ * IntegrityError.is(e); // true
+ * e.expected; // 'ab12'
+ * ```
+ */
+export class IntegrityError extends DownloadError {
+  static override readonly code: string = 'INTEGRITY';
+  /** Which check failed. */
+  readonly check: 'size' | 'sha256' | undefined;
+  /** The recorded value: a byte count, or a SHA-256 hex digest (or prefix of one). */
+  readonly expected: string | number | undefined;
+  /** What the bytes have: their count, or their full SHA-256 hex digest. */
+  readonly actual: string | number | undefined;
+
+  /**
+   * @param message - what happened, the value received, what is allowed, how to fix it.
+   * @param options - standard `cause`, the `url`, and the failed `check` with both values.
+   */
+  constructor(
+    message: string,
+    options?: { cause?: unknown; url?: string; check?: 'size' | 'sha256'; expected?: string | number; actual?: string | number },
+  ) {
+    super(message, options);
+    this.check = options?.check;
+    this.expected = options?.expected;
+    this.actual = options?.actual;
+  }
+}
+
+/**
+ * A file was needed from the network while `offline: true` was set, and the cache holds no
+ * valid copy of it. Run once online (or put the file in the cache folder) first.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { OfflineError, download } from 'dvme/node';
+ * try {
+ *   await download('https://example.org/w.pth', { offline: true });
+ * } catch (e) {
+ *   OfflineError.is(e); // true when the file was never downloaded
+ * }
+ * ```
+ */
+export class OfflineError extends DownloadError {
+  static override readonly code: string = 'OFFLINE';
+}

@@ -20,6 +20,99 @@ export interface Platform {
   readonly name: string;
   /** Reads a local file path into bytes. Absent where there is no file system. */
   readonly readFile?: (path: string) => Promise<Uint8Array>;
+  /**
+   * Opens the persistent store that `download` keeps files in. Absent on a platform without
+   * one: downloads then stay in memory and are fetched again next time.
+   */
+  readonly openCache?: (options: DownloadCacheOptions) => DownloadCache;
+}
+
+/**
+ * Where a platform's download cache lives, as `download` and `loadBackbone` pass it on.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { DownloadCacheOptions } from 'dvme';
+ * const options: DownloadCacheOptions = { dir: '/data/dvme-cache' };
+ * ```
+ */
+export interface DownloadCacheOptions {
+  /**
+   * Folder of the cache (Node). Ignored by the browser's Cache Storage.
+   * @defaultValue `$DVME_CACHE_DIR`, else `$XDG_CACHE_HOME/dvme`, else `~/.cache/dvme`
+   */
+  readonly dir?: string;
+}
+
+/**
+ * A persistent key-value store of downloaded files. Keys are `/`-separated relative paths of
+ * `[A-Za-z0-9._-]` segments (`'backbones/resnet50.tv_in1k/resnet50-0676ba61.pth'`).
+ * `dvme/node` stores files under a folder, `dvme/browser` in Cache Storage; implement it to
+ * keep downloads elsewhere (IndexedDB, a KV store).
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { DownloadCache } from 'dvme';
+ * const files = new Map<string, Uint8Array>();
+ * const memoryCache: DownloadCache = {
+ *   location: 'memory',
+ *   read: async (key) => files.get(key),
+ *   delete: async (key) => void files.delete(key),
+ *   begin: async (key) => ({
+ *     partial: new Uint8Array(0), // no resume
+ *     append: async () => {},
+ *     restart: async () => {},
+ *     commit: async (bytes) => void files.set(key, bytes),
+ *     close: async () => {},
+ *   }),
+ * };
+ * ```
+ */
+export interface DownloadCache {
+  /** Where entries live, for messages (a folder, `Cache Storage 'dvme'`). */
+  readonly location: string;
+  /** The complete entry's bytes, or `undefined` when there is none. */
+  read(key: string): Promise<Uint8Array | undefined>;
+  /** Removes the entry and any partial download of it; no error when there is none. */
+  delete(key: string): Promise<void>;
+  /** Starts writing an entry, picking up an interrupted download of it where the store can. */
+  begin(key: string): Promise<CacheWriter>;
+}
+
+/**
+ * Writes one entry of a {@link DownloadCache} while it downloads. Nothing is visible to `read`
+ * before `commit`.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { CacheWriter } from 'dvme';
+ * const discard: CacheWriter = {
+ *   partial: new Uint8Array(0),
+ *   append: async () => {}, restart: async () => {}, commit: async () => {}, close: async () => {},
+ * };
+ * ```
+ */
+export interface CacheWriter {
+  /**
+   * Bytes an earlier, interrupted download of this entry left behind, which the download asks
+   * the server to continue with a `Range` request. Empty when there are none or the store
+   * cannot resume.
+   */
+  readonly partial: Uint8Array;
+  /** Adds the next downloaded bytes. */
+  append(chunk: Uint8Array): Promise<void>;
+  /** Forgets `partial` and everything appended: the server sent the whole file again. */
+  restart(): Promise<void>;
+  /** Publishes the entry atomically; `bytes` is its whole, verified content. */
+  commit(bytes: Uint8Array): Promise<void>;
+  /**
+   * Stops writing without publishing: `keep` saves the bytes so far for a later resume (an
+   * abort, a dropped connection); otherwise they are deleted (a bad file).
+   */
+  close(keep: boolean): Promise<void>;
 }
 
 let current: Platform | undefined;
@@ -66,4 +159,9 @@ export function readLocalFile(path: string): Promise<Uint8Array> {
     );
   }
   return readFile(path);
+}
+
+/** @internal The registered platform's download cache, or `undefined` when it has none. */
+export function openPlatformCache(options: DownloadCacheOptions): DownloadCache | undefined {
+  return current?.openCache?.(options);
 }

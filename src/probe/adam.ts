@@ -29,8 +29,10 @@ export class Adam {
     this.t++;
     const bc1 = 1 - this.beta1 ** this.t;
     const bc2 = 1 - this.beta2 ** this.t;
-    tf.tidy(() => {
-      this.params.forEach((p, i) => {
+    // One tidy per parameter: the temporaries of one update are freed before the next, so
+    // the peak is a few copies of the largest parameter rather than of the whole model.
+    this.params.forEach((p, i) => {
+      tf.tidy(() => {
         const g = grads[i];
         const m = tf.add(tf.mul(this.m[i], this.beta1), tf.mul(g, 1 - this.beta1));
         const v = tf.add(tf.mul(this.v[i], this.beta2), tf.mul(tf.square(g), 1 - this.beta2));

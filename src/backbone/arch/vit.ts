@@ -249,10 +249,22 @@ export function buildVisionTransformer(config: Partial<ViTConfig> = {}): tfl.Lay
       : apply(tfl.layers.concatenate({ name: 'embedding', axis: -1 }), parts);
   let output: Node;
   if (c.embedding === 'lastBlocksCls') {
+    // LayerNorm acts on each token alone, so norm(cls(block_i)) = cls(norm(block_i)). The CLS
+    // tokens are stacked into [B, n, C] and normalised by ONE call of the shared layer: a
+    // layer called n times is only freed after n disposals in tfjs-layers, so one call keeps
+    // `model.dispose()` leak-free.
     const first = c.depth - c.nLastBlocks;
-    output = concat(
-      blockOutputs.slice(first).map((t, i) => pool(apply(norm, t), 'cls', `pool.cls.${first + i}`)),
+    const tokens = blockOutputs.slice(first).map((t, i) =>
+      apply(
+        tfl.layers.reshape({ name: `pool.cls.${first + i}.token`, targetShape: [1, c.dim] }),
+        pool(t, 'cls', `pool.cls.${first + i}`),
+      ),
     );
+    const stacked =
+      tokens.length === 1
+        ? tokens[0]
+        : apply(tfl.layers.concatenate({ name: 'pool.cls.stack', axis: 1 }), tokens);
+    output = apply(tfl.layers.flatten({ name: 'embedding' }), apply(norm, stacked));
   } else {
     const last = apply(norm, blockOutputs[c.depth - 1]);
     const parts: Node[] = [];

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Platform } from '../platform.js';
+import { openNodeCache } from './node-cache.js';
 
 /** @internal The Node.js platform helpers, registered by `dvme/node` and `dvme/node-gpu`. */
 export const nodePlatform: Platform = {
@@ -8,4 +9,5 @@ export const nodePlatform: Platform = {
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   },
+  openCache: openNodeCache,
 };

@@ -34,11 +34,11 @@ export interface LbfgsResult {
   /** Evaluations done in the exact mode (the rest were fast). */
   readonly nExactEval: number;
   readonly converged: boolean;
-  /** max |grad_i| at `x`, from an exact evaluation whenever `converged`. */
+  /** max |grad_i| at `x`; `f` and this come from an exact evaluation. */
   readonly gradMax: number;
 }
 
-/** scipy's default `ftol` for L-BFGS-B (`factr = 1e7` times machine epsilon). */
+/** scipy's default `ftol` for L-BFGS-B (`factr = 1e7` times machine epsilon). @internal */
 export const SCIPY_FTOL = 1e7 * 2.220446049250313e-16;
 
 const EPS = 2.220446049250313e-16;
@@ -204,5 +204,7 @@ export function minimizeLbfgs(fn: Differentiable, x0: Float64Array, o: LbfgsOpti
     // L-BFGS-B skips pairs whose curvature is not safely positive.
     if (sy > EPS * -gOldS) hist.push(s, yv, sy);
   }
+  // Out of iterations: one exact evaluation so the reported value and gradient are f64's.
+  if (fast) goExact();
   return done(false, iter);
 }

@@ -8,13 +8,13 @@
  * decrease", ACM TOMS 20 (1994) 286-307.
  */
 
-/** Value and directional derivative of the objective at `x + stp * d`. */
+/** Value and directional derivative of the objective at `x + stp * d`. @internal */
 export interface LinePoint {
   readonly f: number;
   readonly g: number;
 }
 
-/** Settings of the search; defaults are L-BFGS-B's. */
+/** Settings of the search (see {@link LBFGSB_LINE_SEARCH}). @internal */
 export interface LineSearchOptions {
   readonly ftol: number;
   readonly gtol: number;
@@ -39,6 +39,8 @@ export const LBFGSB_LINE_SEARCH: LineSearchOptions = {
  * Outcome. `ok` is false when the search ran out of evaluations or was handed an ascent
  * direction; otherwise `stp` is the accepted step (converged, or stopped on one of dcsrch's
  * warnings such as rounding errors, which L-BFGS-B also accepts) and `point` its value.
+ *
+ * @internal
  */
 export interface LineSearchResult {
   readonly ok: boolean;

@@ -1,6 +1,26 @@
 import type { Differentiable } from './lbfgs.js';
 import type { BlockLoss, LinearKernel } from './linear-kernel.js';
 
+/**
+ * Whether the class rows of W sum to zero, to rounding. Each row of the softmax residuals G sums
+ * to zero, so the data part of the gradient does over classes, and the penalty part is W / C:
+ * starting from W = 0, every gradient, every L-BFGS direction (a combination of gradients and
+ * their differences) and every iterate keeps zero class sums up to rounding drift. The kernel
+ * may then derive the last class's scores and gradient instead of multiplying them out. The
+ * tolerance is far above that drift (about 1e-16 relative per step) and far below any effect
+ * on the scores beyond rounding.
+ */
+function classSumIsZero(w: Float64Array, k: number, d: number): boolean {
+  let scale = 0;
+  for (let i = 0; i < w.length; i++) scale = Math.max(scale, Math.abs(w[i]));
+  for (let j = 0; j < d; j++) {
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += w[c * d + j];
+    if (Math.abs(sum) > 1e-13 * scale) return false;
+  }
+  return true;
+}
+
 /** What the objective needs besides X (which the kernel holds). @internal */
 export interface ObjectiveData {
   readonly n: number;
@@ -56,7 +76,7 @@ export class LogisticObjective implements Differentiable {
     this.gb.fill(0);
     this.lossSum = 0;
     const gw = grad.subarray(0, kd);
-    this.kernel.pass(w, fast, this.blockLoss, gw);
+    this.kernel.pass(w, fast, this.blockLoss, gw, k >= 3 && classSumIsZero(w, k, d));
     let sq = 0;
     for (let i = 0; i < kd; i++) {
       sq += w[i] * w[i];

@@ -7,9 +7,11 @@
  * @internal
  */
 
-/** Value types. */
+/** Value type `i32`. @internal */
 export const I32 = 0x7f;
+/** Value type `f64`. @internal */
 export const F64 = 0x7c;
+/** Value type `v128`. @internal */
 export const V128 = 0x7b;
 
 /** Unsigned LEB128. */
@@ -112,7 +114,7 @@ export class FunctionBody {
   }
 }
 
-/** One exported function: its name, parameter types (no results) and body. */
+/** One exported function: its name, parameter types (no results) and body. @internal */
 export interface ExportedFunction {
   readonly name: string;
   readonly params: readonly number[];

@@ -10,7 +10,7 @@ import { FunctionBody, I32, V128, encodeModule } from './wasm-encoder.js';
 export interface KernelLayout {
   /** Number of output columns (1 for binary logistic, the class count for softmax). */
   readonly k: number;
-  /** Bytes per row of X as stored (f32, zero-padded to a multiple of 8 features). */
+  /** Bytes per row of X as stored (f32, zero-padded to a multiple of `FEATURE_ALIGN` features). */
   readonly stride: number;
   /** W as f32, `k` rows of `stride` bytes. */
   readonly w32: number;
@@ -36,13 +36,17 @@ export interface KernelTuning {
 }
 
 /**
- * Chosen by CPU-time measurement on x64 V8 (Node 20), which gives WebAssembly 16 xmm registers:
- * beyond about 14 live vectors it spills to the stack. See bench/probe.bench.ts.
+ * Chosen by CPU-time measurement of one evaluation (10,000 x 2048, k = 1, 3, 5, 8) on x64 V8
+ * (Node 20), which gives WebAssembly 16 xmm registers; neighbouring settings were within 10%.
+ * The forward pass keeps 8 f32 accumulators (4 rows x 2 classes) in registers. The backward
+ * pass is best with 4 chunks x 5 classes although that spills: the spilled accumulators stay in
+ * L1, and wide chunks reload (and, in f64, convert) each row of X fewer times. About 15 ms
+ * (f32) and 25 ms (f64) per evaluation at k = 5 with the last class derived.
  *
  * @internal
  */
 export const TUNING: { readonly f32: KernelTuning; readonly f64: KernelTuning } = {
-  f32: { rows: 4, fwdClasses: 3, bwdChunks: 4, bwdClasses: 5 },
+  f32: { rows: 4, fwdClasses: 2, bwdChunks: 4, bwdClasses: 5 },
   f64: { rows: 2, fwdClasses: 5, bwdChunks: 4, bwdClasses: 5 },
 };
 
@@ -54,9 +58,10 @@ const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 /**
  * `forward(x, rows, z)`: z[r, c] = x_r . w_c for `rows` rows starting at byte address `x`,
  * written as f64 to `z` (row-major [rows, k]). `rowsPerPass` rows share each load of W; `rows`
- * must be a multiple of it (a second copy with one row per pass handles the remainder).
+ * must be a multiple of it (a second copy with one row per pass handles the remainder). Only the
+ * first `classes` columns are computed (the caller derives the last one when it can).
  */
-function forward(L: KernelLayout, f64: boolean, rowsPerPass: number, group: number): FunctionBody {
+function forward(L: KernelLayout, f64: boolean, rowsPerPass: number, group: number, classes: number): FunctionBody {
   const { k, stride } = L;
   const f = new FunctionBody(3);
   const [xPtr, rowCount, zPtr] = [0, 1, 2];
@@ -70,8 +75,8 @@ function forward(L: KernelLayout, f64: boolean, rowsPerPass: number, group: numb
   f.get(xPtr).set(p);
   f.get(xPtr).get(rowCount).i32Const(stride).i32Mul().i32Add().set(end);
   f.loop();
-  for (let c0 = 0; c0 < k; c0 += group) {
-    const cs = Math.min(group, k - c0);
+  for (let c0 = 0; c0 < classes; c0 += group) {
+    const cs = Math.min(group, classes - c0);
     const acc = Array.from({ length: rowsPerPass * cs }, () => f.local(V128));
     for (const v of acc) f.v128Zero().set(v);
     f.i32Const(0).set(jb);
@@ -127,9 +132,17 @@ function forward(L: KernelLayout, f64: boolean, rowsPerPass: number, group: numb
  * `backward(x, rows, g)`: grad[c, :] += sum_r g[r, c] * x_r over `rows` rows starting at `x`;
  * `g` is row-major [rows, k] (f32 or f64 to match the kernel). Each feature chunk is summed
  * over the block in registers and added once to the f64 accumulator, so the f32 kernel rounds
- * only within a block, never across the whole data set.
+ * only within a block, never across the whole data set. Only the first `classes` rows of grad
+ * are accumulated.
  */
-function backward(L: KernelLayout, f64: boolean, chunks: number, group: number, unroll: number): FunctionBody {
+function backward(
+  L: KernelLayout,
+  f64: boolean,
+  chunks: number,
+  group: number,
+  unroll: number,
+  classes: number,
+): FunctionBody {
   const { k, stride } = L;
   const f = new FunctionBody(3);
   const [xPtr, rowCount, gPtr] = [0, 1, 2];
@@ -144,8 +157,8 @@ function backward(L: KernelLayout, f64: boolean, chunks: number, group: number, 
   const gBytes = f64 ? 8 : 4;
   f.i32Const(0).set(jb);
   f.loop();
-  for (let c0 = 0; c0 < k; c0 += group) {
-    const cs = Math.min(group, k - c0);
+  for (let c0 = 0; c0 < classes; c0 += group) {
+    const cs = Math.min(group, classes - c0);
     const acc = Array.from({ length: cs * chunks * halves }, () => f.local(V128));
     for (const v of acc) f.v128Zero().set(v);
     f.get(xPtr).get(jb).i32Add().tee(p).get(rowCount).i32Const(stride).i32Mul().i32Add().set(end);
@@ -202,8 +215,9 @@ function backward(L: KernelLayout, f64: boolean, chunks: number, group: number, 
 
 /**
  * Encodes the kernels for one layout: `fwd32`, `bwd32`, `fwd64`, `bwd64` take row counts that
- * are multiples of their tuning's `rows`; the `...x1` twins take any count. `L.stride` must be a
- * multiple of `FEATURE_ALIGN` features.
+ * are multiples of their tuning's `rows`; the `...x1` twins take any count. With `k >= 2` there
+ * are also `...s` variants that skip the last class (see `LinearKernel.pass`'s `sumZero`).
+ * `L.stride` must be a multiple of `FEATURE_ALIGN` features.
  *
  * @internal
  */
@@ -211,13 +225,18 @@ export function encodeKernels(L: KernelLayout, tuning = TUNING): Uint8Array<Arra
   const sig = [I32, I32, I32];
   const fns = [];
   for (const [suffix, f64, t] of [['32', false, tuning.f32], ['64', true, tuning.f64]] as const) {
-    if (FEATURE_ALIGN % (4 * t.bwdChunks) !== 0) throw new Error(`internal: bwdChunks ${t.bwdChunks} does not divide the row padding`);
-    fns.push(
-      { name: `fwd${suffix}`, params: sig, body: forward(L, f64, t.rows, t.fwdClasses) },
-      { name: `fwd${suffix}x1`, params: sig, body: forward(L, f64, 1, t.fwdClasses) },
-      { name: `bwd${suffix}`, params: sig, body: backward(L, f64, t.bwdChunks, t.bwdClasses, t.rows) },
-      { name: `bwd${suffix}x1`, params: sig, body: backward(L, f64, t.bwdChunks, t.bwdClasses, 1) },
-    );
+    if (FEATURE_ALIGN % (4 * t.bwdChunks) !== 0) {
+      throw new Error(`internal: bwdChunks ${t.bwdChunks} does not divide the row padding`);
+    }
+    for (const [skip, classes] of L.k >= 2 ? [['', L.k], ['s', L.k - 1]] as const : [['', L.k]] as const) {
+      const { rows, fwdClasses, bwdChunks, bwdClasses } = t;
+      fns.push(
+        { name: `fwd${suffix}${skip}`, params: sig, body: forward(L, f64, rows, fwdClasses, classes) },
+        { name: `fwd${suffix}x1${skip}`, params: sig, body: forward(L, f64, 1, fwdClasses, classes) },
+        { name: `bwd${suffix}${skip}`, params: sig, body: backward(L, f64, bwdChunks, bwdClasses, rows, classes) },
+        { name: `bwd${suffix}x1${skip}`, params: sig, body: backward(L, f64, bwdChunks, bwdClasses, 1, classes) },
+      );
+    }
   }
   return encodeModule(fns);
 }

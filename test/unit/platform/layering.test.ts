@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 
 const srcDir = join(import.meta.dirname, '../../../src');
 const entrypoints = new Set(['node.ts', 'node-gpu.ts', 'browser.ts']);
-// Platform-specific helpers live under src/platform/<platform>/ and only entrypoints import them.
-const platformDirs = /^platform\/(node|browser)\//;
+// Platform-specific helpers live under src/platform/<platform>/, and the command line under
+// src/cli/ (Node only); only entrypoints import them.
+const platformDirs = /^(platform\/(node|browser)|cli)\//;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -39,6 +40,7 @@ describe('layering', () => {
             /^@tensorflow\/tfjs-(node|backend-)/.test(m) ||
             /(^|\/)(node|node-gpu|browser)\.js$/.test(m) ||
             /(^|\/)platform\/(node|browser)\//.test(m) ||
+            /(^|\/)cli\//.test(m) ||
             /^\.\.?\/(node|browser)\//.test(m),
         )
         .map((m) => `${relative(srcDir, f)} imports ${m}`),

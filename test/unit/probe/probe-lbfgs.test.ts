@@ -19,9 +19,9 @@ interface Case {
   proba: number[] | number[][];
 }
 
-// Written by fixtures/lbfgs_reference.py with scikit-learn 1.2: StandardScaler +
+// Written by scripts/fixtures/probe_reference.py with scikit-learn 1.2: StandardScaler +
 // LogisticRegression(lbfgs), one-vs-rest for multilabel.
-const reference = JSON.parse(readFileSync(new URL('./fixtures/lbfgs-reference.json', import.meta.url), 'utf8')) as {
+const reference = JSON.parse(readFileSync(new URL('../../fixtures/probe/probe-sklearn.json', import.meta.url), 'utf8')) as {
   cases: Case[];
 };
 

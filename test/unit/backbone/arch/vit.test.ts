@@ -70,6 +70,17 @@ describe('buildVisionTransformer (tiny, model contract)', () => {
     model.dispose();
   });
 
+  it.each(['cls', 'cls+avgpool', 'lastBlocksCls1', 'lastBlocksCls4'])(
+    'model.dispose() frees every weight (%s)',
+    (mode) => {
+      const before = tf.memory().numTensors;
+      const model = buildVisionTransformer(modeConfig(mode));
+      expect(tf.memory().numTensors).toBeGreaterThan(before);
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
   it('serialises: save and reload through tfjs-layers gives the same embeddings', async () => {
     const model = buildVisionTransformer(modeConfig('cls+avgpool'));
     loadTorchStateDict(model, fixture.state());

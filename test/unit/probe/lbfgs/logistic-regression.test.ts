@@ -61,7 +61,7 @@ describe('fitLogisticRegression', () => {
     const nan = Float32Array.from(x);
     nan[17] = NaN;
     await expect(fit({ d: d + 1 })).rejects.toSatisfy((e) => ShapeError.is(e));
-    await expect(fit({ x: [1, 2] as unknown as Float32Array, n: 1, d: 2 })).rejects.toSatisfy((e) => ShapeError.is(e));
+    await expect(fit({ x: [1, 2] as unknown as Float32Array, n: 1, d: 2 })).rejects.toThrow(/received Array of length 2/);
     await expect(fit({ y: y2.subarray(1) })).rejects.toSatisfy((e) => ShapeError.is(e));
     await expect(fit({ x: nan })).rejects.toSatisfy((e) => NonFiniteError.is(e));
     await expect(fit({ x: nan })).rejects.toThrow(/x\[0, 17\] is NaN/);

@@ -79,6 +79,36 @@ describe('WebAssembly SIMD kernel', () => {
     );
   });
 
+  it('with sumZero, derives the last class exactly as multiplying it out would', async () => {
+    await fc.assert(
+      fc.asyncProperty(shape.filter((s) => s.k >= 2), async ({ n, d, k, seed }) => {
+        const { x, w } = data(n, d, k, seed);
+        for (let j = 0; j < d; j++) {
+          let sum = 0;
+          for (let c = 0; c < k - 1; c++) sum += w[c * d + j];
+          w[(k - 1) * d + j] = -sum;
+        }
+        // Rows of G summing to zero, as softmax residuals do.
+        const loss = (_r: number, rows: number, z: Float64Array, g: Float64Array) => {
+          for (let r = 0; r < rows; r++) {
+            let sum = 0;
+            for (let c = 0; c < k - 1; c++) sum += g[r * k + c] = Math.tanh(z[r * k + c]) + 0.1 * c;
+            g[r * k + k - 1] = -sum;
+          }
+        };
+        const wasm = (await createWasmKernel(x, n, d, k))!;
+        for (const kernel of [wasm, new JsLinearKernel(x, n, d, k)]) {
+          const full = new Float64Array(k * d);
+          const derived = new Float64Array(k * d);
+          kernel.pass(w, false, loss, full, false);
+          kernel.pass(w, false, loss, derived, true);
+          expect(maxAbsDiff(derived, full)).toBeLessThanOrEqual(1e-12 * (1 + maxAbs(full)));
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it('handles rows wider than 2^16 bytes (multi-byte LEB128 offsets) and reports its mode', async () => {
     const [n, d, k] = [6, 20_000, 3];
     const { x, w } = data(n, d, k, 7);

@@ -1,0 +1,168 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, ShapeError } from '../errors/index.js';
+import type { Xoshiro128 } from '../metrics/xoshiro.js';
+import { describe } from '../metrics/validate.js';
+import { embeddingTensor, type EmbeddingInput } from '../probe/embedding-input.js';
+import { checkAllPresent, encodeTargets, learnClasses, type ProbeTask, type Targets } from '../probe/labels.js';
+import { stratifiedSplit } from '../probe/shuffle.js';
+
+/**
+ * Embeddings of the same images from several sources (backbones), keyed by source name: each
+ * value is an {@link EmbeddingInput} `[rows, dim]`, and all have the same rows in the same
+ * order. The keys must be exactly the estimator's `sources`.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { SourceEmbeddings } from 'dvme';
+ * const x: SourceEmbeddings = { swav: [[0.1, 0.2]], dino: [[0.3, 0.4, 0.5]] };
+ * ```
+ */
+export type SourceEmbeddings = Readonly<Record<string, EmbeddingInput>>;
+
+/** @internal A source of a fusion model: its name and embedding width. */
+export interface SourceSpec {
+  readonly name: string;
+  readonly dim: number;
+}
+
+/** @internal Checks a `{ name: dim }` record and returns it as an ordered list. */
+export function sourceSpecs(sources: unknown): SourceSpec[] {
+  if (typeof sources !== 'object' || sources === null || Array.isArray(sources)) {
+    throw new InvalidArgumentError(
+      `sources must be a record { name: embeddingDim }, e.g. { swav: 2048, dino: 1536 }; received ${describe(sources)}.`,
+    );
+  }
+  const specs = Object.entries(sources as Record<string, unknown>).map(([name, dim]) => {
+    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1) {
+      throw new InvalidArgumentError(`sources.${name} must be a positive integer width; received ${describe(dim)}.`);
+    }
+    return { name, dim };
+  });
+  if (specs.length === 0) {
+    throw new InvalidArgumentError('sources must name at least one source, e.g. { swav: 2048, dino: 1536 }.');
+  }
+  return specs;
+}
+
+/**
+ * @internal One float32 tensor per source, in source order, checked for names, widths, equal
+ * row counts and finiteness. `owned` lists the tensors created here (the caller disposes
+ * them); tensors the caller passed are used as they are.
+ */
+export function sourceTensors(
+  name: string,
+  x: unknown,
+  specs: readonly SourceSpec[],
+): { tensors: tf.Tensor2D[]; owned: tf.Tensor[] } {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) {
+    throw new InvalidArgumentError(
+      `${name} must be a record { sourceName: embeddings } with sources ${specs.map((s) => s.name).join(', ')}; ` +
+        `received ${describe(x)}.`,
+    );
+  }
+  const record = x as Record<string, EmbeddingInput>;
+  const known = new Set(specs.map((s) => s.name));
+  const extra = Object.keys(record).filter((k) => !known.has(k));
+  const missing = specs.filter((s) => record[s.name] === undefined).map((s) => s.name);
+  if (extra.length > 0 || missing.length > 0) {
+    throw new InvalidArgumentError(
+      `${name} must hold exactly the sources ${[...known].join(', ')}` +
+        (missing.length ? `; missing: ${missing.join(', ')}` : '') +
+        (extra.length ? `; unknown: ${extra.join(', ')}` : '') +
+        '.',
+    );
+  }
+  const tensors: tf.Tensor2D[] = [];
+  const owned: tf.Tensor[] = [];
+  try {
+    for (const s of specs) {
+      const input = record[s.name];
+      // tidy: the finiteness check of a tensor input makes scratch tensors.
+      const t = tf.tidy(() => embeddingTensor(`${name}.${s.name}`, input, s.dim));
+      if (t !== input) owned.push(t);
+      tensors.push(t);
+    }
+  } catch (e) {
+    tf.dispose(owned);
+    throw e;
+  }
+  const rows = tensors.map((t) => t.shape[0]);
+  if (rows.some((r) => r !== rows[0])) {
+    tf.dispose(owned);
+    throw new ShapeError(
+      `${name}: every source must have the same rows (the same images); received ` +
+        specs.map((s, j) => `${s.name}: ${rows[j]}`).join(', ') +
+        '.',
+    );
+  }
+  return { tensors, owned };
+}
+
+/** @internal The label space fixed at fit: classes (binary / multiclass) or label count. */
+export interface LabelSpace {
+  readonly classes: number[] | undefined;
+  readonly numLabels: number | undefined;
+}
+
+/**
+ * @internal The label space of a fit: `classes` when given, `0 .. numClasses - 1` when only
+ * `numClasses` is, else the distinct labels of `y`; for multilabel, the width of `y`'s rows
+ * (which must equal `numClasses` when given).
+ */
+export function learnLabelSpace(
+  task: ProbeTask,
+  y: unknown,
+  n: number,
+  options: { classes?: readonly number[] | undefined; numClasses?: number | undefined },
+): { space: LabelSpace; targets: Targets } {
+  const { numClasses } = options;
+  if (task === 'multilabel') {
+    const targets = encodeTargets(task, 'y', y, n, { numLabels: numClasses });
+    return { space: { classes: undefined, numLabels: (targets as { numLabels: number }).numLabels }, targets };
+  }
+  const given = options.classes ?? (numClasses === undefined ? undefined : Array.from({ length: numClasses }, (_, k) => k));
+  const classes = learnClasses(task, y, n, given);
+  if (numClasses !== undefined && classes.length !== numClasses) {
+    throw new InvalidArgumentError(
+      `numClasses is ${numClasses}, but ${options.classes ? 'classes lists' : 'y holds'} ${classes.length} labels. ` +
+        'Make them agree (or leave numClasses out).',
+    );
+  }
+  const targets = encodeTargets(task, 'y', y, n, { classes });
+  checkAllPresent(targets, classes);
+  return { space: { classes, numLabels: undefined }, targets };
+}
+
+/** @internal The targets of rows `idx`, in that order. */
+export function subsetTargets(t: Targets, idx: Int32Array): Targets {
+  if (t.kind === 'index') return { ...t, index: Int32Array.from(idx, (r) => t.index[r]) };
+  const L = t.numLabels;
+  const data = new Uint8Array(idx.length * L);
+  idx.forEach((r, i) => data.set(t.data.subarray(r * L, (r + 1) * L), i * L));
+  return { ...t, data };
+}
+
+/**
+ * @internal Holds out `fraction` of the rows (stratified by class, seeded), as the Probe's
+ * `validationSplit` does. Returns new tensors the caller owns.
+ */
+export function splitRows(
+  tensors: readonly tf.Tensor2D[],
+  targets: Targets,
+  fraction: number,
+  rng: Xoshiro128,
+): { train: { x: tf.Tensor2D[]; targets: Targets }; heldOut: { x: tf.Tensor2D[]; targets: Targets } } {
+  const n = tensors[0].shape[0];
+  const groups = targets.kind === 'index' ? targets.index : new Int32Array(n);
+  const split = stratifiedSplit(groups, fraction, rng);
+  const take = (idx: Int32Array): tf.Tensor2D[] =>
+    tf.tidy(() => {
+      const i = tf.tensor1d(idx, 'int32');
+      return tensors.map((t) => tf.gather(t, i) as tf.Tensor2D);
+    });
+  return {
+    train: { x: take(split.train), targets: subsetTargets(targets, split.train) },
+    heldOut: { x: take(split.heldOut), targets: subsetTargets(targets, split.heldOut) },
+  };
+}

@@ -1,0 +1,217 @@
+import { InvalidArgumentError } from '../errors/index.js';
+import { describe } from '../metrics/validate.js';
+import type { LabelsFor, ProbeTask } from '../probe/labels.js';
+import { resolveOptions } from '../probe/options.js';
+import type { EpochLog } from '../probe/paper-solver.js';
+import type { ProbeMonitor } from '../probe/probe-metrics.js';
+import { sourceSpecs, type SourceEmbeddings } from './fusion-data.js';
+
+/**
+ * Options every fusion estimator shares ({@link DynamicVisualMetaEmbedding},
+ * {@link DynamicMetaEmbedding}, {@link ConcatProbe}): the sources, the task, and the paper's
+ * training protocol, with the same names, defaults and rules as the `'paper'` solver of
+ * {@link Probe}.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { FusionOptions } from 'dvme';
+ * const o: FusionOptions<'multiclass'> = {
+ *   sources: { swav: 2048, simclr: 2048, dino: 1536 },
+ *   task: 'multiclass',
+ *   numClasses: 5,
+ *   seed: 1,
+ * };
+ * ```
+ */
+export interface FusionOptions<T extends ProbeTask = ProbeTask> {
+  /** Source name -> embedding width, in the order the model takes them. */
+  sources: Readonly<Record<string, number>>;
+  /** What is predicted; see {@link ProbeTask}. */
+  task: T;
+  /**
+   * Binary / multiclass: number of classes, with labels `0 .. numClasses - 1` (training data
+   * may then lack some); multilabel: number of labels (checked against `y`).
+   * @defaultValue the number of `classes`, or of distinct labels in the training `y`
+   */
+  numClasses?: number;
+  /**
+   * Binary / multiclass: every label, sorted ascending into the class order.
+   * @defaultValue `0 .. numClasses - 1`, or the distinct labels of the training `y`
+   */
+  classes?: readonly number[];
+  /**
+   * Seed of the initial weights, dropout masks, batch order and held-out split.
+   * @defaultValue `0`
+   */
+  seed?: number;
+  /**
+   * Without `validation` in `fit`: fraction of training rows held out (stratified) as
+   * validation data; with `0` the training loss is monitored.
+   * @defaultValue `0`
+   */
+  validationSplit?: number;
+  /**
+   * Validation quantity for the schedule, early stopping and best weights; see {@link ProbeMonitor}.
+   * @defaultValue `'auc'` (binary, multilabel), `'kappa'` (multiclass)
+   */
+  monitor?: ProbeMonitor;
+  /**
+   * Adam's initial learning rate.
+   * @defaultValue `1e-3`
+   */
+  learningRate?: number;
+  /**
+   * Rows per batch.
+   * @defaultValue `64`
+   */
+  batchSize?: number;
+  /**
+   * Training never stops earlier.
+   * @defaultValue `30`
+   */
+  minEpochs?: number;
+  /**
+   * Training never runs longer.
+   * @defaultValue `50`
+   */
+  maxEpochs?: number;
+  /**
+   * Epochs without improvement before stopping (after `minEpochs`).
+   * @defaultValue `10`
+   */
+  earlyStoppingPatience?: number;
+  /**
+   * ReduceLROnPlateau patience (PyTorch rules).
+   * @defaultValue `5`
+   */
+  plateauPatience?: number;
+  /**
+   * ReduceLROnPlateau factor.
+   * @defaultValue `0.1`
+   */
+  plateauFactor?: number;
+}
+
+/**
+ * The shared hyperparameters with every default filled in.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { ConcatProbe } from 'dvme';
+ * new ConcatProbe({ sources: { a: 4 }, task: 'binary' }).hyperparameters.batchSize; // 64
+ * ```
+ */
+export type FusionHyperparameters<T extends ProbeTask = ProbeTask> = Readonly<
+  Required<Omit<FusionOptions<T>, 'numClasses' | 'classes'>> & Pick<FusionOptions<T>, 'numClasses' | 'classes'>
+>;
+
+/**
+ * Options of `fit` of the fusion estimators.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { FusionFitOptions } from 'dvme';
+ * const o: FusionFitOptions<'binary'> = {
+ *   validation: { x: { a: [[0.1, 0.2]], b: [[0.3]] }, y: [1] },
+ *   onEpoch: (log) => console.log(log.epoch, log.value),
+ * };
+ * ```
+ */
+export interface FusionFitOptions<T extends ProbeTask = ProbeTask> {
+  /**
+   * Validation rows, monitored for the schedule, early stopping and best weights.
+   * @defaultValue none: see `validationSplit`
+   */
+  validation?: { readonly x: SourceEmbeddings; readonly y: LabelsFor<T> };
+  /**
+   * Called after every epoch (awaited when it returns a promise).
+   * @defaultValue none
+   */
+  onEpoch?: (log: EpochLog) => void | Promise<void>;
+  /**
+   * Aborts training (checked before every batch); `fit` rejects with the signal's reason.
+   * @defaultValue none
+   */
+  signal?: AbortSignal;
+}
+
+const SHARED = [
+  'sources',
+  'task',
+  'numClasses',
+  'classes',
+  'seed',
+  'validationSplit',
+  'monitor',
+  'learningRate',
+  'batchSize',
+  'minEpochs',
+  'maxEpochs',
+  'earlyStoppingPatience',
+  'plateauPatience',
+  'plateauFactor',
+] as const;
+
+/**
+ * @internal Checks the shared options with the Probe's own validator (same rules, same
+ * messages) and rejects names that neither they nor `own` (the estimator's architecture
+ * options) list.
+ */
+export function resolveFusionOptions<T extends ProbeTask>(
+  className: string,
+  options: FusionOptions<T>,
+  own: readonly string[],
+): FusionHyperparameters<T> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`${className} options must be an object like { sources, task }; received ${describe(options)}.`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!(SHARED as readonly string[]).includes(key) && !own.includes(key)) {
+      throw new InvalidArgumentError(
+        `Unknown ${className} option ${JSON.stringify(key)}. Allowed: ${[...SHARED, ...own].join(', ')}.`,
+      );
+    }
+  }
+  const specs = sourceSpecs(options.sources);
+  const { numClasses } = options;
+  if (numClasses !== undefined && (!Number.isInteger(numClasses) || numClasses < 1)) {
+    throw new InvalidArgumentError(`numClasses must be a positive integer; received ${describe(numClasses)}.`);
+  }
+  if (numClasses !== undefined && options.task === 'binary' && numClasses !== 2) {
+    throw new InvalidArgumentError(`numClasses of a binary task must be 2; received ${numClasses}. Use task: 'multiclass'.`);
+  }
+  const hp = resolveOptions({
+    task: options.task,
+    solver: 'paper',
+    ...(options.classes !== undefined ? { classes: options.classes } : {}),
+    seed: options.seed,
+    validationSplit: options.validationSplit,
+    monitor: options.monitor,
+    learningRate: options.learningRate,
+    batchSize: options.batchSize,
+    minEpochs: options.minEpochs,
+    maxEpochs: options.maxEpochs,
+    earlyStoppingPatience: options.earlyStoppingPatience,
+    plateauPatience: options.plateauPatience,
+    plateauFactor: options.plateauFactor,
+  });
+  return {
+    sources: Object.freeze(Object.fromEntries(specs.map((s) => [s.name, s.dim]))),
+    task: options.task,
+    ...(numClasses !== undefined ? { numClasses } : {}),
+    ...(hp.classes !== undefined ? { classes: hp.classes } : {}),
+    seed: hp.seed,
+    validationSplit: hp.validationSplit,
+    monitor: hp.monitor as ProbeMonitor,
+    learningRate: hp.learningRate as number,
+    batchSize: hp.batchSize as number,
+    minEpochs: hp.minEpochs as number,
+    maxEpochs: hp.maxEpochs as number,
+    earlyStoppingPatience: hp.earlyStoppingPatience as number,
+    plateauPatience: hp.plateauPatience as number,
+    plateauFactor: hp.plateauFactor as number,
+  };
+}

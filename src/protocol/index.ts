@@ -1,0 +1,20 @@
+/**
+ * The paper's evaluation protocol: class-balanced subsets of a training pool (small, medium,
+ * full), repeated seeded runs of a linear probe per embedding source, and tables of
+ * mean ± std like the paper's.
+ *
+ * @packageDocumentation
+ */
+export { sampleSubset } from './subsets.js';
+export type { SampleSubsetOptions, Subset, SubsetSize } from './subsets.js';
+export { runLinearEvaluation } from './linear-evaluation.js';
+export type { LinearEvaluationCell, LinearEvaluationResult, LinearEvaluationRun } from './linear-evaluation.js';
+export type {
+  EmbeddingSources,
+  EvaluationMetric,
+  LabelledEmbeddings,
+  LinearEvaluationOptions,
+} from './evaluation-options.js';
+export { formatMarkdown, toCsv } from './report.js';
+export type { FormatMarkdownOptions, ToCsvOptions } from './report.js';
+export { pixelFeatures } from './pixel-features.js';
