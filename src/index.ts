@@ -35,3 +35,4 @@ export { Sha256, sha256Hex } from './io/sha256.js';
 export type { CacheWriter, DownloadCache, DownloadCacheOptions } from './platform/platform.js';
 export * from './fusion/index.js';
 export * from './probe/lbfgs/index.js';
+export * from './backbone/arch/index.js';
