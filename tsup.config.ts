@@ -11,6 +11,7 @@ export default defineConfig({
     node: 'src/node.ts',
     'node-gpu': 'src/node-gpu.ts',
     browser: 'src/browser.ts',
+    cli: 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],
   platform: 'neutral',

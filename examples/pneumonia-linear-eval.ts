@@ -5,14 +5,16 @@
  * class-balanced training subsets S / M / F = 50 / 500 / all, five seeded runs each, probes
  * trained with the paper's recipe and early stopping on validation AUC.
  *
- *   npx tsx examples/pneumonia-linear-eval.ts [mobilenet model.json or URL] [inception model.json or URL] [--full]
+ *   npx tsx examples/pneumonia-linear-eval.ts [mobilenet model.json or URL] [inception model.json or URL] [--full] [--raw-features]
  *
  * InceptionV3 at 299 px runs at about 1 image/s on single-threaded tfjs-wasm, so embedding all
  * 5,856 images would take well over an hour. By default the example therefore embeds a
  * seeded, class-stratified pool of 1,000 of the 4,708 training images and 200 of the 524
  * validation images (the full 624-image test set always), and says so in its output: F is
  * then 1,000 images, not 4,708. Every source uses the same pool, so columns stay comparable.
- * Pass --full to embed everything. Embeddings are cached in examples/out/cache; the table goes
+ * Pass --full to embed everything. As in retina-linear-eval.ts, features are standardised with
+ * each training draw's statistics; --raw-features trains on raw features as the paper does.
+ * Embeddings are cached in examples/out/cache; the table goes
  * to stdout and examples/out/pneumonia-linear-eval.md. Data: MedMNIST v2 (CC BY 4.0); cite
  * Yang et al., Scientific Data 2023, and Kermany et al., Cell 2018.
  */
@@ -33,6 +35,7 @@ const out = join(here, 'out');
 const dataFile = join(here, '../../shared/data/pneumoniamnist.npz');
 const args = process.argv.slice(2);
 const full = args.includes('--full');
+const raw = args.includes('--raw-features');
 const [mobilenet, inception] = args.filter((a) => !a.startsWith('--'));
 const specs: SourceSpec[] = [
   { name: 'MobileNetV2', kind: 'tfjs', model: mobilenet ?? join(models, 'mobilenet_v2_nsfwjs/model.json') },
@@ -83,6 +86,7 @@ const result = await runLinearEvaluation({
   sizes: { S: 50, M: 500, F: 'all' },
   repeats: 5,
   seed: 0,
+  probeOptions: { standardize: !raw },
   onProgress: (done, total) => progress.update('probe runs', done, total),
 });
 progress.finish();
@@ -99,13 +103,18 @@ const report = [
     '(grayscale repeated to RGB, resized bilinearly to 224 / 299 px, pixel / 255); pixels = the 784 raw pixel values / 255. ' +
     'Every source of one size and run trains on the same draw; early stopping and the learning-rate schedule watch validation AUC.',
   '',
+  raw
+    ? 'Raw features, as in the paper (--raw-features).'
+    : "Features standardised with each training draw's mean and std (the paper trains on raw features: --raw-features).",
+  '',
   `Wall time (tfjs ${backend.backend}): embedding ${seconds(embedMs)} (0 s when cached), ` +
     `${result.sources.length * result.sizes.length * result.repeats} probe runs ${seconds(evalMs)}, total ${seconds(performance.now() - t0)}.`,
   '',
 ].join('\n');
 console.log(`\n${report}`);
 await mkdir(out, { recursive: true });
-await writeFile(join(out, 'pneumonia-linear-eval.md'), report);
-await writeFile(join(out, 'pneumonia-linear-eval.csv'), toCsv(result, { runs: true }));
-await writeFile(join(out, 'pneumonia-linear-eval.json'), JSON.stringify(result, null, 1));
-console.log(`Wrote ${join(out, 'pneumonia-linear-eval.md')} (and .csv with every run, .json).`);
+const stem = join(out, raw ? 'pneumonia-linear-eval-raw' : 'pneumonia-linear-eval');
+await writeFile(`${stem}.md`, report);
+await writeFile(`${stem}.csv`, toCsv(result, { runs: true }));
+await writeFile(`${stem}.json`, JSON.stringify(result, null, 1));
+console.log(`Wrote ${stem}.md (and .csv with every run, .json).`);

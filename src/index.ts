@@ -36,3 +36,4 @@ export type { CacheWriter, DownloadCache, DownloadCacheOptions } from './platfor
 export * from './fusion/index.js';
 export * from './probe/lbfgs/index.js';
 export * from './backbone/arch/index.js';
+export * from './protocol/index.js';

@@ -21,6 +21,8 @@ export interface LinearEvalConfig {
   readonly solver: ProbeSolver;
   /** `'val'`: the dataset's validation split; `'none'`; or a fraction held out of each draw. */
   readonly validation: 'val' | 'none' | number;
+  /** Standardise features per training draw; `undefined` keeps the solver's default. */
+  readonly standardize: boolean | undefined;
   readonly pool: SubsetSize;
   readonly seed: number;
   readonly batchSize: number;
@@ -51,6 +53,7 @@ const LINEAR_EVAL_OPTIONS = {
   'cache-dir': { type: 'string' },
   out: { type: 'string' },
   offline: { type: 'boolean' },
+  standardize: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -158,6 +161,7 @@ export function parseCommand(argv: readonly string[]): Command {
       cacheDir: str('cache-dir'),
       out: str('out'),
       offline: values.offline === true,
+      standardize: values.standardize === true ? true : undefined,
     },
   };
 }

@@ -52,6 +52,9 @@ Protocol:
                           regression, fast, no validation needed
   --validation <v>        val: the dataset's validation split (default for paper); none
                           (default for lbfgs); or a fraction held out of each subset
+  --standardize           Standardise features with each training draw's mean and std
+                          (lbfgs always does; paper trains on raw features unless given,
+                          which fails on small-valued embeddings such as nsfwjs' InceptionV3)
   --seed <n>              Base seed of the draws and probes (default 0)
 
 Output:

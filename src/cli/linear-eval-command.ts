@@ -79,6 +79,7 @@ export async function linearEvalCommand(config: LinearEvalConfig, io: CliIo): Pr
     sizes: config.sizes,
     repeats: config.repeats,
     seed: config.seed,
+    ...(config.standardize ? { probeOptions: { standardize: true } } : {}),
     onProgress: (done, total) => progress.update('probe runs', done, total),
   });
   progress.finish();

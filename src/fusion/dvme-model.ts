@@ -2,6 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors/index.js';
 import { TokenSelfAttention } from './token-self-attention.js';
 import { SeededDropout } from './seeded-dropout.js';
+import { LayerNorm } from './layer-norm.js';
 import { Linear } from './linear.js';
 import { layerSeed } from './torch-init.js';
 import { checkSourceDims, checkUnits, concatSources, logitHead, projectSources, sourceInputs } from './source-inputs.js';
@@ -159,7 +160,7 @@ export function buildDvmeModel(config: DvmeModelConfig): tfl.LayersModel {
       seed: layerSeed(c.seed, S),
     }).apply(x) as tfl.SymbolicTensor;
   }
-  x = tfl.layers.layerNormalization({ axis: -1, epsilon: 1e-5, name: 'norm' }).apply(x) as tfl.SymbolicTensor;
+  x = new LayerNorm({ epsilon: 1e-5, name: 'norm' }).apply(x) as tfl.SymbolicTensor;
   // Layer index S + 2 for fc: the attention used two seed pairs (qkv, proj).
   x = new Linear({ units: c.hiddenDim, activation: 'relu', name: 'fc', seed: layerSeed(c.seed, S + 2) }).apply(
     x,

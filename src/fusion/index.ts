@@ -29,3 +29,5 @@ export { SeededDropout } from './seeded-dropout.js';
 export type { SeededDropoutArgs } from './seeded-dropout.js';
 export { Linear } from './linear.js';
 export type { LinearArgs } from './linear.js';
+export { LayerNorm } from './layer-norm.js';
+export type { LayerNormArgs } from './layer-norm.js';

@@ -136,12 +136,7 @@ export class TokenSelfAttention extends tfl.layers.Layer {
     const d = this.tokenDim;
     const n = width / d;
     const hd = d / this.numHeads;
-    const qkv = linear(
-      tf.reshape(x, [b * n, d]),
-      this.qkvKernel!.read() as tf.Tensor2D,
-      this.qkvBiasWeight?.read() as tf.Tensor1D | undefined,
-      true,
-    );
+    const qkv = dense(tf.reshape(x, [b * n, d]), this.qkvKernel!.read(), this.qkvBiasWeight?.read());
     const split = tf.transpose(tf.reshape(qkv, [b, n, 3, this.numHeads, hd]), [2, 0, 3, 1, 4]);
     return tf.unstack(split, 0).map((t) => tf.reshape(t, [b * this.numHeads, n, hd])) as [
       tf.Tensor3D,
@@ -160,12 +155,7 @@ export class TokenSelfAttention extends tfl.layers.Layer {
       const [q, k, v] = this.qkv(x);
       const mixed = blockedAttention(q, k, v, hd ** -0.5, this.chunkElements);
       const merged = tf.transpose(tf.reshape(mixed, [b, this.numHeads, n, hd]), [0, 2, 1, 3]);
-      const out = linear(
-        tf.reshape(merged, [b * n, d]),
-        this.projKernel!.read() as tf.Tensor2D,
-        this.projBias!.read() as tf.Tensor1D,
-        true,
-      );
+      const out = dense(tf.reshape(merged, [b * n, d]), this.projKernel!.read(), this.projBias!.read());
       return tf.reshape(out, [b, width]);
     });
   }
@@ -208,3 +198,16 @@ export class TokenSelfAttention extends tfl.layers.Layer {
 }
 
 tf.serialization.registerClass(TokenSelfAttention);
+
+/**
+ * `x W + b` for the token projections. Wide tokens use {@link linear} (fast gradients on
+ * tfjs-wasm); one-dimensional feature tokens keep tfjs's own matMul, whose gradient is cheap at
+ * inner width 1 while explicit transposes of `[batch * tokens, 1]` columns are not.
+ */
+function dense(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor {
+  if (x.shape[1] === 1) {
+    const y = tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D);
+    return bias ? tf.add(y, bias) : y;
+  }
+  return linear(x as tf.Tensor2D, kernel as tf.Tensor2D, bias as tf.Tensor1D | undefined, true);
+}

@@ -106,7 +106,9 @@ export interface LinearEvaluationOptions<T extends ProbeTask = ProbeTask> {
   readonly solver?: ProbeSolver;
   /**
    * Further {@link ProbeOptions} of every probe (not `task`, `solver` or `seed`, which the
-   * protocol sets). With solver `'paper'`, `monitor` defaults to the reported metric.
+   * protocol sets). With solver `'paper'`, `monitor` defaults to the reported metric. The
+   * paper trains on raw features; embeddings with small values (such as nsfwjs' InceptionV3
+   * features, mean 0.025) need `standardize: true` for its learning rate to get anywhere.
    * @defaultValue none
    */
   readonly probeOptions?: Omit<ProbeOptions<T>, 'task' | 'solver' | 'seed'>;

@@ -18,3 +18,13 @@ export type {
 export { formatMarkdown, toCsv } from './report.js';
 export type { FormatMarkdownOptions, ToCsvOptions } from './report.js';
 export { pixelFeatures } from './pixel-features.js';
+export { runFusionEvaluation } from './fusion-evaluation.js';
+export type {
+  FusionEvaluationOptions,
+  FusionEvaluationResult,
+  FusionEvaluationRun,
+  FusionModelName,
+  FusionTrainingOptions,
+} from './fusion-evaluation.js';
+export { bestSingleSource, formatFusionMarkdown, pairedDifference } from './fusion-report.js';
+export type { FormatFusionMarkdownOptions } from './fusion-report.js';

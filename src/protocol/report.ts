@@ -104,10 +104,12 @@ export function formatMarkdown(result: LinearEvaluationResult, options: FormatMa
   ];
   if (options.note ?? true) {
     const validation = { given: 'the given validation set', split: 'held out of each draw', none: 'none' }[result.validation];
+    const extra = Object.entries(result.probeOptions ?? {}).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
     lines.push(
       '',
       `Test-set ${METRIC_NAMES[result.metric]}, mean ± sample std (n - 1) over ${result.repeats} run${result.repeats === 1 ? '' : 's'}; ` +
-        `${result.balanced ? 'class-balanced' : 'stratified'} draws; solver '${result.solver}'; validation: ${validation}; seed ${result.seed}.`,
+        `${result.balanced ? 'class-balanced' : 'stratified'} draws; solver '${result.solver}'` +
+        `${extra.length > 0 ? ` (${extra.join(', ')})` : ''}; validation: ${validation}; seed ${result.seed}.`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -44,8 +44,9 @@ describe('dvme command-line parsing', () => {
     const p = config(['--dataset', 'pneumoniamnist', '--sources', 'pixels']);
     expect(p).toMatchObject({ metric: 'auc', solver: 'paper', validation: 'val', repeats: 5, batchSize: 16, sizes: { '50': 50, '500': 500, all: 'all' } });
     expect(config(['--dataset', 'retinamnist', '--sources', 'pixels']).metric).toBe('quadraticKappa');
-    const c = config(['--dataset', 'retinamnist', '--sources', 'raw=pixels', '--validation', '0.2', '--pool', '300', '--mean', '0.485,0.456,0.406', '--offline']);
-    expect(c).toMatchObject({ validation: 0.2, pool: 300, mean: [0.485, 0.456, 0.406], offline: true, sources: [{ name: 'raw', kind: 'pixels' }] });
+    expect(p.standardize).toBeUndefined();
+    const c = config(['--dataset', 'retinamnist', '--sources', 'raw=pixels', '--validation', '0.2', '--pool', '300', '--mean', '0.485,0.456,0.406', '--offline', '--standardize']);
+    expect(c).toMatchObject({ validation: 0.2, pool: 300, mean: [0.485, 0.456, 0.406], offline: true, standardize: true, sources: [{ name: 'raw', kind: 'pixels' }] });
   });
 
   it('recognises help and version', () => {

@@ -46,6 +46,13 @@ describe('report formatting', () => {
     );
   });
 
+  it('formatMarkdown: the note names non-default probe options', () => {
+    const note = formatMarkdown({ ...result, probeOptions: { standardize: true, C: 0.5 } }).split('\n').at(-2);
+    expect(note).toBe(
+      "Test-set quadratic weighted kappa, mean ± sample std (n - 1) over 2 runs; class-balanced draws; solver 'lbfgs' (standardize true, C 0.5); validation: none; seed 0.",
+    );
+  });
+
   it('formatMarkdown: digits, no note, one run, size names that are the size', () => {
     const one: LinearEvaluationResult = {
       ...result,
