@@ -4,6 +4,8 @@
  *
  * @packageDocumentation
  */
+import { registerEngineProbes } from './engine/engine-select.js';
+import { registerOnnxRuntime, type OnnxRuntimeProvider } from './engine/onnx-runtime.js';
 import { type BackendInfo, selectBackend } from './platform/backend.js';
 import { browserPlatform } from './platform/browser/browser-cache.js';
 import { registerPlatform } from './platform/platform.js';
@@ -13,6 +15,12 @@ export * from './index.js';
 // Browsers have no file system: sources are URLs, Blobs' bytes or IOHandlers. Downloads are
 // kept in Cache Storage.
 registerPlatform(browserPlatform());
+
+// onnxruntime-web sets its wasm threads itself (ort.env.wasm.numThreads, cross-origin isolated pages only).
+const onnxRuntime: OnnxRuntimeProvider = { package: 'onnxruntime-web', load: () => import('onnxruntime-web') };
+registerOnnxRuntime(onnxRuntime);
+// WebGPU and WebGL are the browser's accelerated tfjs; 'auto' prefers them to onnxruntime-web's wasm.
+registerEngineProbes({ tfjsNative: async () => (await initBackend()).backend !== 'wasm', onnx: onnxRuntime });
 
 let pending: Promise<BackendInfo> | undefined;
 

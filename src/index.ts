@@ -29,6 +29,7 @@ export {
   type UnpickleResult,
 } from './io/index.js';
 export * from './backbone/index.js';
+export * from './engine/index.js';
 export * from './probe/index.js';
 export { download, type DownloadOptions } from './io/download.js';
 export { Sha256, sha256Hex } from './io/sha256.js';

@@ -8,12 +8,14 @@
  * @packageDocumentation
  */
 import { type BackendInfo, selectBackend } from './platform/backend.js';
+import { registerNodeEngines } from './platform/node/node-engines.js';
 import { nodePlatform } from './platform/node/node-platform.js';
 import { registerPlatform } from './platform/platform.js';
 
 export * from './index.js';
 
 registerPlatform(nodePlatform);
+registerNodeEngines(initBackend);
 
 let pending: Promise<BackendInfo> | undefined;
 

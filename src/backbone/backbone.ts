@@ -20,6 +20,8 @@ import {
   type FromCheckpointOptions,
 } from './from-checkpoint.js';
 import { loadTfjsEmbeddingModel, type FromTfjsOptions, type TfjsModelSource } from './from-tfjs.js';
+import { loadOnnxBackboneModel, type FromOnnxOptions, type OnnxModelSource } from '../engine/from-onnx.js';
+import type { OnnxEmbeddingEngine } from '../engine/onnx-engine.js';
 import { isTensor, type ImageInput } from './images.js';
 import { preparePreprocess, preprocessBatch, type PreprocessOptions } from './preprocess.js';
 
@@ -140,6 +142,16 @@ function pooled(owner: string, y: unknown, expectedDim?: number): tf.Tensor2D {
   return tf.cast(out, 'float32') as tf.Tensor2D;
 }
 
+/** The tfjs-side stand-in of an engine-backed backbone: embedding goes through the engine. */
+function engineModel(engine: OnnxEmbeddingEngine): EmbeddingModel {
+  return {
+    forward: () => {
+      throw new InvalidArgumentError(`This backbone runs on ${engine.runtime}: call embed(), which takes raw images; there is no tfjs model to run.`);
+    },
+    dispose: () => engine.dispose(),
+  };
+}
+
 /** Lets timers (and so abort requests) run between batches, in every JS runtime. */
 function nextMacrotask(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -172,12 +184,14 @@ export class Backbone {
   /** What {@link Backbone.fromCheckpoint} found in the file; `undefined` for other loaders. */
   readonly loadReport: CheckpointLoadReport | undefined;
   readonly #model: EmbeddingModel;
+  readonly #engine: OnnxEmbeddingEngine | undefined;
   #disposed = false;
 
-  private constructor(model: EmbeddingModel, config: BackboneConfig, loadReport?: CheckpointLoadReport) {
+  private constructor(model: EmbeddingModel, config: BackboneConfig, loadReport?: CheckpointLoadReport, engine?: OnnxEmbeddingEngine) {
     this.#model = model;
     this.config = config;
     this.loadReport = loadReport;
+    this.#engine = engine;
   }
 
   /**
@@ -302,7 +316,41 @@ export class Backbone {
     options: FromCheckpointOptions = {},
   ): Promise<Backbone> {
     const loaded = await loadCheckpointModel('Backbone.fromCheckpoint', arch, source, options);
-    return new Backbone(loaded.model, loaded.config, loaded.report);
+    return new Backbone(loaded.engine ? engineModel(loaded.engine) : loaded.model, loaded.config, loaded.report, loaded.engine);
+  }
+
+  /**
+   * Loads any ONNX image model (a `torch.onnx.export`, a tf2onnx conversion, a model zoo file)
+   * and runs it in onnxruntime, with dvme's preprocessing spliced in front of its image input
+   * so that raw pixels go straight in. The embedding is any value of the graph, by name; 4-D
+   * values are global-average-pooled.
+   *
+   * @param source - a local path (needs `dvme/node`), a URL, or the file's bytes.
+   * @param options - `mean` and `std` (required), the output, input size, layout, resize and
+   * onnxruntime options.
+   * @throws An {@link InvalidArgumentError} for options the model does not fit (naming its inputs
+   * and outputs); {@link CheckpointFormatError} for a file that is not ONNX or that onnxruntime
+   * rejects; {@link BackendUnavailableError} when onnxruntime is not installed.
+   *
+   * @remarks Since 0.1.0. Needs `onnxruntime-node` (Node) or `onnxruntime-web` (browser).
+   * @example
+   * ```ts
+   * import { Backbone, IMAGENET_MEAN, IMAGENET_STD } from 'dvme/node';
+   * const backbone = await Backbone.fromOnnx('resnet50.onnx', {
+   *   mean: IMAGENET_MEAN, std: IMAGENET_STD, output: '/layer4/layer4.2/relu_2/Relu_output_0',
+   * });
+   * backbone.embeddingDim; // 2048: the feature map, pooled
+   * backbone.engine?.runtime; // 'onnxruntime-node 1.30.0'
+   * ```
+   */
+  static async fromOnnx(source: OnnxModelSource, options: FromOnnxOptions): Promise<Backbone> {
+    const { engine, config } = await loadOnnxBackboneModel('Backbone.fromOnnx', source, options);
+    return new Backbone(engineModel(engine), config, undefined, engine);
+  }
+
+  /** The onnxruntime engine that runs this backbone, or `undefined` when it runs on tfjs. */
+  get engine(): OnnxEmbeddingEngine | undefined {
+    return this.#engine;
   }
 
   /** Length of one embedding. */
@@ -347,6 +395,12 @@ export class Backbone {
     this.#assertAlive(owner);
     const batchSize = checkPositiveInteger(owner, 'batchSize', options.batchSize ?? 16);
     const as = checkChoice(owner, 'as', options.as ?? 'tensor', ['tensor', 'array'] as const);
+    if (this.#engine) {
+      // onnxruntime does preprocessing, inference and pooling in one call per batch, from the raw pixels.
+      const data = await this.#engine.embed(owner, images, this.config, { ...options, batchSize });
+      const shape: [number, number] = [data.length / this.embeddingDim, this.embeddingDim];
+      return as === 'array' ? { data, shape } : tf.tensor2d(data, shape);
+    }
     const { onProgress, signal } = options;
     const { source, plan } = preparePreprocess(owner, images, this.config, options);
     const n = source.count;

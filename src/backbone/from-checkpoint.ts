@@ -21,6 +21,10 @@ import {
   type CustomArchitecture,
 } from './architectures.js';
 import type { EmbeddingModel } from './backbone.js';
+import { createOnnxBackboneEngine, type OnnxEngineOptions } from '../engine/backbone-engine.js';
+import { registeredEngineProbes, selectEngine, type EngineChoice } from '../engine/engine-select.js';
+import type { OnnxEmbeddingEngine } from '../engine/onnx-engine.js';
+import type { BackboneGraphSpec } from '../engine/onnx/backbone-graph.js';
 import { quoteList } from './close-names.js';
 import { IMAGENET_MEAN, IMAGENET_STD, resolveBackboneConfig, type BackboneConfig, type PreprocessSpecInit } from './config.js';
 import { CHECKPOINT_HEAD_KEYS, detectKeyLayout, guessCheckpointKind, type KeyLayout, type KeyLayoutMatch } from './key-layouts.js';
@@ -78,6 +82,14 @@ export interface FromCheckpointOptions extends Partial<Omit<PreprocessSpecInit, 
   readonly fetch?: typeof fetch;
   /** Cancels a download (a {@link DownloadError} reports HTTP failures) or the load between steps with an {@link AbortError}. */
   readonly signal?: AbortSignal;
+  /**
+   * What runs the model: tfjs-layers, onnxruntime (`'onnx'`, about 10x tfjs-wasm on CPU), or
+   * `'auto'` (tfjs-node when installed, else onnxruntime when installed, else tfjs-wasm).
+   * @defaultValue `'tfjs'`
+   */
+  readonly engine?: EngineChoice;
+  /** onnxruntime, session and cache options of the `'onnx'` engine. */
+  readonly onnx?: OnnxEngineOptions;
 }
 
 /**
@@ -121,6 +133,8 @@ export interface LoadedCheckpointModel {
   readonly model: EmbeddingModel & { readonly dispose: () => void };
   readonly config: BackboneConfig;
   readonly report: CheckpointLoadReport;
+  /** Set when the ONNX engine runs the model (`model` is then a stub). */
+  readonly engine?: OnnxEmbeddingEngine;
 }
 
 const FLOAT_DTYPES: readonly RawDtype[] = ['float32', 'float16', 'bfloat16', 'float64'];
@@ -134,13 +148,13 @@ function embeddingOf(owner: string, arch: BackboneArchitecture, options: FromChe
       );
     }
     const config = { ...arch.config, name: arch.id, inputSize: null };
-    return { label: 'avgpool', dim: resnetEmbeddingDim(config), build: () => buildResNet(config) };
+    return { label: 'avgpool', dim: resnetEmbeddingDim(config), build: () => buildResNet(config), graph: { family: 'resnet' as const, config } };
   }
   const nLastBlocks = options.lastBlocks ?? arch.lastBlocks;
   const config: Partial<ViTConfig> = { ...arch.config, name: arch.id, embedding, nLastBlocks, inputSize: null };
   const dim = vitEmbeddingDim(config); // validates embedding and nLastBlocks
   const label = embedding === 'lastBlocksCls' ? `lastBlocksCls${nLastBlocks}` : embedding;
-  return { label, dim, build: () => buildVisionTransformer(config) };
+  return { label, dim, build: () => buildVisionTransformer(config), graph: { family: 'vit' as const, config } };
 }
 
 function fileUrlToPath(url: string): string {
@@ -309,15 +323,7 @@ export async function loadCheckpointModel(
   try {
     const m = matchWeights(owner, arch, model, root, options);
     onProgress?.(0.9);
-    try {
-      loadTorchStateDict(model, m.state, { strict: false, ignore: CHECKPOINT_HEAD_KEYS });
-    } catch (e) {
-      if (!CheckpointFormatError.is(e)) throw e;
-      throw new CheckpointFormatError(`${owner}: ${e.message} (read as ${m.found.description})`, { cause: e });
-    }
-    aborted('after loading the weights');
-    model.trainable = false;
-    onProgress?.(1);
+    const decision = await selectEngine(options.engine ?? 'tfjs', registeredEngineProbes());
     const { id, container, keyPrefix, prefix, description } = m.found;
     const report: CheckpointLoadReport = Object.freeze({
       architecture: arch.id,
@@ -331,6 +337,26 @@ export async function loadCheckpointModel(
       ignored: Object.freeze(m.ignored),
       alternatives: Object.freeze(m.found.alternatives),
     });
+    if (decision.engine === 'onnx') {
+      const graph: BackboneGraphSpec = { ...embedding.graph, inputSize: config.inputSize, preprocess: config };
+      const { engine } = await createOnnxBackboneEngine(arch.id, m.state, graph, options.onnx);
+      // The tfjs model only listed the expected keys; onnxruntime holds the weights now.
+      model.dispose();
+      onProgress?.(1);
+      const forward = () => {
+        throw new InvalidArgumentError(`${owner}: this backbone runs on ${engine.runtime}; embed() goes through the engine.`);
+      };
+      return { model: { forward, dispose: () => engine.dispose() }, config, report, engine };
+    }
+    try {
+      loadTorchStateDict(model, m.state, { strict: false, ignore: CHECKPOINT_HEAD_KEYS });
+    } catch (e) {
+      if (!CheckpointFormatError.is(e)) throw e;
+      throw new CheckpointFormatError(`${owner}: ${e.message} (read as ${m.found.description})`, { cause: e });
+    }
+    aborted('after loading the weights');
+    model.trainable = false;
+    onProgress?.(1);
     return {
       model: { forward: (x: tf.Tensor4D) => model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor, dispose: () => model.dispose() },
       config,

@@ -221,10 +221,17 @@ function fromArray(owner: string, images: ImageArray, range: PixelRange | undefi
     width,
     channels,
     range: effective,
-    batch: (start, end) =>
-      // A view, not a copy: tfjs converts other types to float32 and may keep a Float32Array
-      // view for the batch's lifetime, but never writes to it.
-      tf.tensor4d(data.subarray(start * perImage, end * perImage) as Float32Array, [end - start, height, width, channels], 'float32'),
+    batch: (start, end) => {
+      const view = data.subarray(start * perImage, end * perImage);
+      // tfjs takes Float32Array, Int32Array and Uint8Array (a view, not a copy: tfjs may keep it
+      // for the batch's lifetime but never writes to it); other element types are copied to
+      // float32, which tfjs would otherwise reject.
+      const values =
+        view instanceof Float32Array || view instanceof Int32Array || view instanceof Uint8Array
+          ? view
+          : Float32Array.from(view);
+      return tf.tensor4d(values, [end - start, height, width, channels], 'float32');
+    },
   };
 }
 

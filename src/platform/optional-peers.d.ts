@@ -3,3 +3,5 @@
 // registering a backend, so their types are not needed.
 declare module '@tensorflow/tfjs-node';
 declare module '@tensorflow/tfjs-node-gpu';
+declare module 'onnxruntime-node';
+declare module 'onnxruntime-web';

@@ -106,6 +106,22 @@ describe('Backbone.embed', () => {
     b.dispose();
   });
 
+  it.each([Float64Array, Int16Array, Uint16Array, Uint32Array, Int8Array].map((T) => [T.name, T] as const))(
+    'embeds %s pixels like the same values in a Uint8Array',
+    async (_name, Type) => {
+      const b = backbone();
+      const ref = images();
+      const expected = await b.embed(ref, { batchSize: 4, as: 'array' });
+      const other = { data: new Type(Array.from(ref.data, (v) => v % 128)), shape: ref.shape };
+      const uint8 = { data: Uint8Array.from(other.data), shape: ref.shape };
+      const got = await b.embed(other, { batchSize: 4, as: 'array', range: '0-255' });
+      const want = await b.embed(uint8, { batchSize: 4, as: 'array' });
+      expect(Array.from(got.data)).toEqual(Array.from(want.data));
+      expect(expected.shape).toEqual(got.shape);
+      b.dispose();
+    },
+  );
+
   it('reports progress after every batch', async () => {
     const b = backbone();
     const calls: Array<[number, number]> = [];

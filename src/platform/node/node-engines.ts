@@ -1,0 +1,19 @@
+import { availableParallelism } from 'node:os';
+import { registerEngineProbes } from '../../engine/engine-select.js';
+import { registerOnnxRuntime, type OnnxRuntimeProvider } from '../../engine/onnx-runtime.js';
+import type { BackendInfo } from '../backend.js';
+
+/**
+ * @internal Registers onnxruntime-node for the ONNX engine and the probes of `engine: 'auto'`;
+ * called by `dvme/node` and `dvme/node-gpu` with their own `initBackend`.
+ */
+export function registerNodeEngines(initBackend: () => Promise<BackendInfo>): void {
+  const onnxRuntime: OnnxRuntimeProvider = {
+    package: 'onnxruntime-node',
+    load: () => import('onnxruntime-node'),
+    // One intra-op thread per core this process may use (affinity and cgroup aware).
+    threads: availableParallelism(),
+  };
+  registerOnnxRuntime(onnxRuntime);
+  registerEngineProbes({ tfjsNative: async () => (await initBackend()).backend === 'tensorflow', onnx: onnxRuntime });
+}
