@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import { describe } from '../metrics/validate.js';
 import type { LabelsFor, ProbeTask } from '../probe/labels.js';
-import { resolveOptions } from '../probe/options.js';
+import { resolveOptions, type PaperTrainingOptions } from '../probe/options.js';
 import type { EpochLog } from '../probe/paper-solver.js';
 import type { ProbeMonitor } from '../probe/probe-metrics.js';
 import { sourceSpecs, type SourceEmbeddings } from './fusion-data.js';
@@ -24,7 +24,7 @@ import { sourceSpecs, type SourceEmbeddings } from './fusion-data.js';
  * };
  * ```
  */
-export interface FusionOptions<T extends ProbeTask = ProbeTask> {
+export interface FusionOptions<T extends ProbeTask = ProbeTask> extends PaperTrainingOptions {
   /** Source name -> embedding width, in the order the model takes them. */
   sources: Readonly<Record<string, number>>;
   /** What is predicted; see {@link ProbeTask}. */
@@ -45,52 +45,6 @@ export interface FusionOptions<T extends ProbeTask = ProbeTask> {
    * @defaultValue `0`
    */
   seed?: number;
-  /**
-   * Without `validation` in `fit`: fraction of training rows held out (stratified) as
-   * validation data; with `0` the training loss is monitored.
-   * @defaultValue `0`
-   */
-  validationSplit?: number;
-  /**
-   * Validation quantity for the schedule, early stopping and best weights; see {@link ProbeMonitor}.
-   * @defaultValue `'auc'` (binary, multilabel), `'kappa'` (multiclass)
-   */
-  monitor?: ProbeMonitor;
-  /**
-   * Adam's initial learning rate.
-   * @defaultValue `1e-3`
-   */
-  learningRate?: number;
-  /**
-   * Rows per batch.
-   * @defaultValue `64`
-   */
-  batchSize?: number;
-  /**
-   * Training never stops earlier.
-   * @defaultValue `30`
-   */
-  minEpochs?: number;
-  /**
-   * Training never runs longer.
-   * @defaultValue `50`
-   */
-  maxEpochs?: number;
-  /**
-   * Epochs without improvement before stopping (after `minEpochs`).
-   * @defaultValue `10`
-   */
-  earlyStoppingPatience?: number;
-  /**
-   * ReduceLROnPlateau patience (PyTorch rules).
-   * @defaultValue `5`
-   */
-  plateauPatience?: number;
-  /**
-   * ReduceLROnPlateau factor.
-   * @defaultValue `0.1`
-   */
-  plateauFactor?: number;
 }
 
 /**

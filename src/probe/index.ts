@@ -7,7 +7,7 @@
  */
 export { Probe } from './probe.js';
 export type { EvaluationFor, PredictionFor, ProbaFor, ProbeFitOptions } from './probe.js';
-export type { ProbeHyperparameters, ProbeOptions, ProbeSolver } from './options.js';
+export type { PaperTrainingOptions, ProbeHyperparameters, ProbeOptions, ProbeSolver } from './options.js';
 export type { LabelsFor, ProbeTask } from './labels.js';
 export type { ClassWeight } from './class-weight.js';
 export type { EmbeddingInput } from './embedding-input.js';

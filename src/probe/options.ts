@@ -21,6 +21,71 @@ import type { ProbeMonitor } from './probe-metrics.js';
 export type ProbeSolver = 'paper' | 'lbfgs';
 
 /**
+ * The paper's training protocol (Adam, batch 64, ReduceLROnPlateau, 30-50 epochs, early
+ * stopping with the best weights restored), shared by {@link Probe} with `solver: 'paper'`
+ * (an `'lbfgs'` probe rejects these options) and by the fusion estimators.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { PaperTrainingOptions } from 'dvme';
+ * const quick: PaperTrainingOptions = { minEpochs: 10, maxEpochs: 20, earlyStoppingPatience: 5 };
+ * ```
+ */
+export interface PaperTrainingOptions {
+  /**
+   * When `fit` gets no `validation` data: the fraction of training rows held out (stratified
+   * by class, seeded) to serve as validation data. With `0` the `'paper'` solver monitors the
+   * training loss instead (and an ordinal probe fits its cut points on the training rows).
+   * @defaultValue `0`
+   */
+  validationSplit?: number;
+  /**
+   * The validation quantity watched for the schedule, early stopping and the best
+   * weights; see {@link ProbeMonitor}.
+   * @defaultValue `'auc'` (binary, multilabel); `'kappa'` (multiclass: the paper's APTOS
+   * metric); `'quadraticKappa'` (ordinal)
+   */
+  monitor?: ProbeMonitor;
+  /**
+   * Adam's initial learning rate.
+   * @defaultValue `1e-3`
+   */
+  learningRate?: number;
+  /**
+   * Rows per batch.
+   * @defaultValue `64`
+   */
+  batchSize?: number;
+  /**
+   * Training never stops earlier.
+   * @defaultValue `30`
+   */
+  minEpochs?: number;
+  /**
+   * Training never runs longer.
+   * @defaultValue `50`
+   */
+  maxEpochs?: number;
+  /**
+   * Epochs without improvement before stopping (after `minEpochs`).
+   * @defaultValue `10`
+   */
+  earlyStoppingPatience?: number;
+  /**
+   * ReduceLROnPlateau patience (PyTorch rules: the rate drops on the
+   * `patience + 1`-th epoch in a row without improvement); see {@link ReduceLROnPlateau}.
+   * @defaultValue `5`
+   */
+  plateauPatience?: number;
+  /**
+   * ReduceLROnPlateau factor.
+   * @defaultValue `0.1`
+   */
+  plateauFactor?: number;
+}
+
+/**
  * Hyperparameters of a {@link Probe}. Options of the other solver are rejected (an
  * {@link InvalidArgumentError}) rather than silently ignored, and so are unknown names.
  *
@@ -32,7 +97,7 @@ export type ProbeSolver = 'paper' | 'lbfgs';
  * const exact = new Probe({ task: 'binary', solver: 'lbfgs', C: 0.1, classWeight: 'balanced' });
  * ```
  */
-export interface ProbeOptions<T extends ProbeTask = ProbeTask> {
+export interface ProbeOptions<T extends ProbeTask = ProbeTask> extends PaperTrainingOptions {
   /** What the probe predicts; see {@link ProbeTask}. */
   task: T;
   /**
@@ -71,56 +136,6 @@ export interface ProbeOptions<T extends ProbeTask = ProbeTask> {
    * @defaultValue `false`
    */
   ordinal?: boolean;
-  /**
-   * When `fit` gets no `validation` data: the fraction of training rows held out (stratified
-   * by class, seeded) to serve as validation data. With `0` the `'paper'` solver monitors the
-   * training loss instead and ordinal cut points are fitted on the training rows.
-   * @defaultValue `0`
-   */
-  validationSplit?: number;
-  /**
-   * `'paper'`: the validation quantity watched for the schedule, early stopping and the best
-   * weights; see {@link ProbeMonitor}.
-   * @defaultValue `'auc'` (binary, multilabel); `'kappa'` (multiclass: the paper's APTOS
-   * metric); `'quadraticKappa'` (ordinal)
-   */
-  monitor?: ProbeMonitor;
-  /**
-   * `'paper'`: Adam's initial learning rate.
-   * @defaultValue `1e-3`
-   */
-  learningRate?: number;
-  /**
-   * `'paper'`: rows per batch.
-   * @defaultValue `64`
-   */
-  batchSize?: number;
-  /**
-   * `'paper'`: training never stops earlier.
-   * @defaultValue `30`
-   */
-  minEpochs?: number;
-  /**
-   * `'paper'`: training never runs longer.
-   * @defaultValue `50`
-   */
-  maxEpochs?: number;
-  /**
-   * `'paper'`: epochs without improvement before stopping (after `minEpochs`).
-   * @defaultValue `10`
-   */
-  earlyStoppingPatience?: number;
-  /**
-   * `'paper'`: ReduceLROnPlateau patience (PyTorch rules: the rate drops on the
-   * `patience + 1`-th epoch in a row without improvement); see {@link ReduceLROnPlateau}.
-   * @defaultValue `5`
-   */
-  plateauPatience?: number;
-  /**
-   * `'paper'`: ReduceLROnPlateau factor.
-   * @defaultValue `0.1`
-   */
-  plateauFactor?: number;
   /**
    * `'lbfgs'`: inverse L2 strength (scikit-learn's convention: the objective is
    * `C * sum_i w_i * loss_i + ||coef||^2 / 2`, intercept not penalised).
