@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import { describe } from '../metrics/validate.js';
 import type { LabelsFor, ProbeTask } from '../probe/labels.js';
-import { resolveOptions, type PaperTrainingOptions } from '../probe/options.js';
+import { PAPER_OPTION_NAMES, resolveOptions, type PaperTrainingOptions } from '../probe/options.js';
 import type { EpochLog } from '../probe/paper-solver.js';
 import type { ProbeMonitor } from '../probe/probe-metrics.js';
 import { sourceSpecs, type SourceEmbeddings } from './fusion-data.js';
@@ -92,22 +92,7 @@ export interface FusionFitOptions<T extends ProbeTask = ProbeTask> {
   signal?: AbortSignal;
 }
 
-const SHARED = [
-  'sources',
-  'task',
-  'numClasses',
-  'classes',
-  'seed',
-  'validationSplit',
-  'monitor',
-  'learningRate',
-  'batchSize',
-  'minEpochs',
-  'maxEpochs',
-  'earlyStoppingPatience',
-  'plateauPatience',
-  'plateauFactor',
-] as const;
+const SHARED = ['sources', 'task', 'numClasses', 'classes', 'seed', 'validationSplit', ...PAPER_OPTION_NAMES] as const;
 
 /**
  * @internal Checks the shared options with the Probe's own validator (same rules, same

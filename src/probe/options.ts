@@ -175,7 +175,8 @@ export type ProbeHyperparameters = Readonly<ProbeOptions> & {
 };
 
 const COMMON = ['task', 'solver', 'classes', 'classWeight', 'standardize', 'seed', 'ordinal', 'validationSplit'] as const;
-const PAPER = [
+/** @internal The option names of {@link PaperTrainingOptions} that only the `'paper'` solver takes. */
+export const PAPER_OPTION_NAMES = [
   'monitor',
   'learningRate',
   'batchSize',
@@ -208,8 +209,8 @@ export function resolveOptions(options: ProbeOptions): ProbeHyperparameters {
   if (solver !== 'paper' && solver !== 'lbfgs') {
     throw new InvalidArgumentError(`solver must be 'paper' or 'lbfgs'; received ${describe(solver)}.`);
   }
-  const own: readonly string[] = solver === 'paper' ? PAPER : LBFGS;
-  const other: readonly string[] = solver === 'paper' ? LBFGS : PAPER;
+  const own: readonly string[] = solver === 'paper' ? PAPER_OPTION_NAMES : LBFGS;
+  const other: readonly string[] = solver === 'paper' ? LBFGS : PAPER_OPTION_NAMES;
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || (COMMON as readonly string[]).includes(key) || own.includes(key)) continue;
     if (other.includes(key)) {

@@ -21,9 +21,7 @@ import {
   type LinearEvaluationResult,
   type LinearEvaluationRun,
 } from './linear-evaluation.js';
-import { runSeed } from './run-seed.js';
-import { sampleSubset } from './subsets.js';
-import { mean, sampleStd } from './summary.js';
+import { evaluationDraws, summariseRuns } from './draws.js';
 
 /**
  * The fusion models {@link runFusionEvaluation} can train: `'concat'` (a linear probe of the
@@ -220,33 +218,19 @@ export async function runFusionEvaluation<T extends ProbeTask>(options: FusionEv
   const single = await runLinearEvaluation({ ...linear, solver: r.solver, onProgress: (_d, _t, label) => progress(label) });
   const strata = stratumOfRows(options.task, options.labels);
   const runs = new Map(chosen.map((m) => [m, new Map(r.sizes.map((z) => [z.name, [] as FusionEvaluationRun[]]))]));
-  for (const { name: sizeName, size } of r.sizes) {
-    for (let repeat = 0; repeat < r.repeats; repeat++) {
-      const seed = runSeed(r.seed, size, repeat);
-      const subset = sampleSubset(strata, {
-        size,
-        seed,
-        balanced: r.balanced,
-        validationFraction: r.validationFraction,
-        ...(options.groups ? { groups: options.groups } : {}),
-      });
-      for (const model of chosen) {
-        throwIfAborted(options.signal, () => `runFusionEvaluation was aborted after ${done} of ${total} runs.`);
-        const run = await fusionRun(options, model, fused, trainingOptions, seed, subset.train, subset.validation);
-        runs.get(model)?.get(sizeName)?.push(run);
-        progress(`${model} ${sizeName} ${repeat + 1}/${r.repeats}`);
-      }
+  for (const { sizeName, repeat, seed, subset } of evaluationDraws(r, strata, options.groups)) {
+    for (const model of chosen) {
+      throwIfAborted(options.signal, () => `runFusionEvaluation was aborted after ${done} of ${total} runs.`);
+      const run = await fusionRun(options, model, fused, trainingOptions, seed, subset.train, subset.validation);
+      runs.get(model)?.get(sizeName)?.push(run);
+      progress(`${model} ${sizeName} ${repeat + 1}/${r.repeats}`);
     }
   }
-  const fusion: Record<string, Record<string, LinearEvaluationCell & { runs: FusionEvaluationRun[] }>> = {};
-  for (const model of chosen) {
-    fusion[model] = {};
-    for (const { name } of r.sizes) {
-      const list = runs.get(model)?.get(name) ?? [];
-      const values = list.map((x) => x.value);
-      fusion[model][name] = { mean: mean(values), std: sampleStd(values), runs: list };
-    }
-  }
+  const fusion = summariseRuns(
+    chosen,
+    r.sizes.map((z) => z.name),
+    runs,
+  );
   return {
     kind: 'dvme.fusion-evaluation',
     version: 1,

@@ -12,9 +12,8 @@ import {
   type LinearEvaluationOptions,
   type ResolvedEvaluation,
 } from './evaluation-options.js';
-import { runSeed } from './run-seed.js';
-import { sampleSubset, type SubsetSize } from './subsets.js';
-import { mean, sampleStd } from './summary.js';
+import { evaluationDraws, summariseRuns } from './draws.js';
+import type { SubsetSize } from './subsets.js';
 
 /**
  * One run of a linear evaluation: one drawn subset, one fitted probe, one test score.
@@ -137,34 +136,20 @@ export async function runLinearEvaluation<T extends ProbeTask>(
   const runs = new Map(sourceNames.map((s) => [s, new Map(sizes.map((z) => [z.name, [] as LinearEvaluationRun[]]))]));
   const total = sourceNames.length * sizes.length * repeats;
   let done = 0;
-  for (const { name: sizeName, size } of sizes) {
-    for (let repeat = 0; repeat < repeats; repeat++) {
-      const seed = runSeed(r.seed, size, repeat);
-      const subset = sampleSubset(strata, {
-        size,
-        seed,
-        balanced: r.balanced,
-        validationFraction: r.validationFraction,
-        ...(options.groups ? { groups: options.groups } : {}),
-      });
-      for (const source of sourceNames) {
-        throwIfAborted(options.signal, () => `runLinearEvaluation was aborted after ${done} of ${total} runs.`);
-        const run = await oneRun(r, source, seed, subset.train, subset.validation);
-        runs.get(source)?.get(sizeName)?.push(run);
-        done++;
-        options.onProgress?.(done, total, `${source} ${sizeName} ${repeat + 1}/${repeats}`);
-      }
+  for (const { sizeName, repeat, seed, subset } of evaluationDraws(r, strata, options.groups)) {
+    for (const source of sourceNames) {
+      throwIfAborted(options.signal, () => `runLinearEvaluation was aborted after ${done} of ${total} runs.`);
+      const run = await oneRun(r, source, seed, subset.train, subset.validation);
+      runs.get(source)?.get(sizeName)?.push(run);
+      done++;
+      options.onProgress?.(done, total, `${source} ${sizeName} ${repeat + 1}/${repeats}`);
     }
   }
-  const results: Record<string, Record<string, LinearEvaluationCell>> = {};
-  for (const source of sourceNames) {
-    results[source] = {};
-    for (const { name } of sizes) {
-      const list = runs.get(source)?.get(name) ?? [];
-      const values = list.map((x) => x.value);
-      results[source][name] = { mean: mean(values), std: sampleStd(values), runs: list };
-    }
-  }
+  const results: Record<string, Record<string, LinearEvaluationCell>> = summariseRuns(
+    sourceNames,
+    sizes.map((z) => z.name),
+    runs,
+  );
   return {
     kind: 'dvme.linear-evaluation',
     version: 1,

@@ -1,0 +1,57 @@
+import type { ProbeTask } from '../probe/labels.js';
+import type { ResolvedEvaluation } from './evaluation-options.js';
+import { runSeed } from './run-seed.js';
+import { sampleSubset, type Subset, type SubsetSize } from './subsets.js';
+import { mean, sampleStd } from './summary.js';
+
+/** @internal One subset drawn for one size and repeat of an evaluation. */
+export interface Draw {
+  readonly sizeName: string;
+  readonly size: SubsetSize;
+  readonly repeat: number;
+  readonly seed: number;
+  readonly subset: Subset;
+}
+
+/**
+ * @internal Every (size, repeat) draw of an evaluation, in order. A draw's seed depends only
+ * on the base seed, the size and the repeat, so every source or model trained on it is paired
+ * with the others.
+ */
+export function* evaluationDraws<T extends ProbeTask>(
+  r: ResolvedEvaluation<T>,
+  strata: ArrayLike<number>,
+  groups: ArrayLike<number | string> | undefined,
+): Generator<Draw> {
+  for (const { name: sizeName, size } of r.sizes) {
+    for (let repeat = 0; repeat < r.repeats; repeat++) {
+      const seed = runSeed(r.seed, size, repeat);
+      const subset = sampleSubset(strata, {
+        size,
+        seed,
+        balanced: r.balanced,
+        validationFraction: r.validationFraction,
+        ...(groups ? { groups } : {}),
+      });
+      yield { sizeName, size, repeat, seed, subset };
+    }
+  }
+}
+
+/** @internal Mean and sample std of the runs of each name (source or model) and size. */
+export function summariseRuns<R extends { readonly value: number }>(
+  names: readonly string[],
+  sizeNames: readonly string[],
+  runs: ReadonlyMap<string, ReadonlyMap<string, R[]>>,
+): Record<string, Record<string, { mean: number; std: number; runs: R[] }>> {
+  const out: Record<string, Record<string, { mean: number; std: number; runs: R[] }>> = {};
+  for (const name of names) {
+    out[name] = {};
+    for (const size of sizeNames) {
+      const list = runs.get(name)?.get(size) ?? [];
+      const values = list.map((x) => x.value);
+      out[name][size] = { mean: mean(values), std: sampleStd(values), runs: list };
+    }
+  }
+  return out;
+}
