@@ -12,6 +12,9 @@
  * max |dvme - torch| relative to max |torch| (PASS below 1e-4), the load time and the embedding
  * throughput at batch 16. It exits non-zero on any failure. Nothing is written outside the
  * temporary folder, which is removed unless --keep is given.
+ *
+ * Engines: every file is checked on the tfjs engine (wasm) and, when onnxruntime-node is
+ * installed, on the ONNX engine too (`--engines=tfjs` or `--engines=onnx` picks one).
  */
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -34,7 +37,11 @@ interface Reference {
   archs: Record<string, { float32: number[][]; float16: number[][]; torchFloat32: { float32: number[][]; float16: number[][] } }>;
 }
 
+type Engine = 'tfjs' | 'onnx';
+const ORT = { package: 'onnxruntime-node', load: () => import('onnxruntime-node') };
+
 interface Row {
+  engine: Engine;
   arch: string;
   file: string;
   detected: string;
@@ -73,9 +80,13 @@ function compare(actual: ArrayLike<number>, expected: readonly number[][]): { di
   return { diff, scale };
 }
 
-async function verify(arch: string, path: string, file: string, reference: number[][], torchF32: number[][], images: { data: Uint8Array; shape: number[] }, timeIt: boolean): Promise<Row> {
+async function verify(engine: Engine, arch: string, path: string, file: string, reference: number[][], torchF32: number[][], images: { data: Uint8Array; shape: number[] }, timeIt: boolean): Promise<Row> {
   const start = performance.now();
-  const backbone = await Backbone.fromCheckpoint(arch as BackboneArchitectureId, path, { resize: 'none' });
+  const backbone = await Backbone.fromCheckpoint(arch as BackboneArchitectureId, path, {
+    resize: 'none',
+    engine,
+    ...(engine === 'onnx' ? { onnx: { runtime: ORT, cache: false } } : {}),
+  });
   const loadSeconds = (performance.now() - start) / 1000;
   try {
     const report = backbone.loadReport!;
@@ -96,7 +107,7 @@ async function verify(arch: string, path: string, file: string, reference: numbe
     }
     const relative = diff / scale;
     return {
-      arch, file, detected, maxAbsDiff: diff, maxTorch: scale, relative, torchF32Relative: f32.diff / f32.scale,
+      engine, arch, file, detected, maxAbsDiff: diff, maxTorch: scale, relative, torchF32Relative: f32.diff / f32.scale,
       pass: relative < TOLERANCE, loadSeconds, imagesPerSecond,
     };
   } finally {
@@ -105,10 +116,10 @@ async function verify(arch: string, path: string, file: string, reference: numbe
 }
 
 function printTable(rows: Row[], backend: string): void {
-  const head = ['architecture', 'file', 'detected (format dtype layout)', 'max|dvme-torch|', 'max|torch|', 'relative', 'torch f32 rel', 'result', 'load s', `img/s @${THROUGHPUT_BATCH} (${backend})`];
+  const head = ['engine', 'architecture', 'file', 'detected (format dtype layout)', 'max|dvme-torch|', 'max|torch|', 'relative', 'torch f32 rel', 'result', 'load s', `img/s @${THROUGHPUT_BATCH}`];
   const e = (x: number) => x.toExponential(2);
   const cells = rows.map((r) => [
-    r.arch, r.file, r.detected, r.error ? '-' : e(r.maxAbsDiff), r.error ? '-' : r.maxTorch.toPrecision(5), r.error ? '-' : e(r.relative),
+    r.engine === 'tfjs' ? `tfjs ${backend}` : 'onnxruntime-node', r.arch, r.file, r.detected, r.error ? '-' : e(r.maxAbsDiff), r.error ? '-' : r.maxTorch.toPrecision(5), r.error ? '-' : e(r.relative),
     r.error ? '-' : e(r.torchF32Relative), r.pass ? 'PASS' : 'FAIL', r.loadSeconds.toFixed(2), r.imagesPerSecond === null ? '' : r.imagesPerSecond.toFixed(2),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
@@ -116,12 +127,21 @@ function printTable(rows: Row[], backend: string): void {
   console.log(line(head));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const c of cells) console.log(line(c));
-  for (const r of rows) if (r.error) console.log(`FAIL ${r.arch} ${r.file}: ${r.error}`);
+  for (const r of rows) if (r.error) console.log(`FAIL ${r.engine} ${r.arch} ${r.file}: ${r.error}`);
 }
 
 async function main(): Promise<void> {
   const archs = (option('archs') || 'resnet50,vit_small_patch16,vit_small_patch8').split(',');
   const keep = option('keep') !== undefined;
+  let engines = (option('engines') || 'tfjs,onnx').split(',') as Engine[];
+  if (engines.includes('onnx') && option('engines') === undefined) {
+    try {
+      await ORT.load();
+    } catch {
+      console.log('onnxruntime-node is not installed: checking the tfjs engine only.');
+      engines = engines.filter((e) => e !== 'onnx');
+    }
+  }
   const dir = mkdtempSync(join(tmpdir(), 'dvme-parity-'));
   const python = process.env.DVME_PYTHON ?? '/usr/bin/python3';
   try {
@@ -136,16 +156,18 @@ async function main(): Promise<void> {
     const images = { data: new Uint8Array(readFileSync(join(dir, reference.images.file))), shape: reference.images.shape };
     console.log(`node ${process.version}, tfjs ${tf.version_core} backend ${backend}, ${images.shape[0]} images of ${images.shape[1]} x ${images.shape[2]}\n`);
     const rows: Row[] = [];
-    for (const arch of archs) {
-      const refs = reference.archs[arch];
-      for (const [i, format] of FORMATS.entries()) {
-        const file = `${arch}.${format.suffix}`;
-        try {
-          rows.push(await verify(arch, join(dir, file), file, refs[format.reference], refs.torchFloat32[format.reference], images, i === 0));
-        } catch (e) {
-          rows.push({ arch, file, detected: '-', maxAbsDiff: NaN, maxTorch: NaN, relative: NaN, torchF32Relative: NaN, pass: false, loadSeconds: NaN, imagesPerSecond: null, error: String(e) });
+    for (const engine of engines) {
+      for (const arch of archs) {
+        const refs = reference.archs[arch];
+        for (const [i, format] of FORMATS.entries()) {
+          const file = `${arch}.${format.suffix}`;
+          try {
+            rows.push(await verify(engine, arch, join(dir, file), file, refs[format.reference], refs.torchFloat32[format.reference], images, i === 0));
+          } catch (e) {
+            rows.push({ engine, arch, file, detected: '-', maxAbsDiff: NaN, maxTorch: NaN, relative: NaN, torchF32Relative: NaN, pass: false, loadSeconds: NaN, imagesPerSecond: null, error: String(e) });
+          }
+          console.log(`  ${engine} ${file}: ${rows.at(-1)!.pass ? 'PASS' : 'FAIL'}`);
         }
-        console.log(`  ${file}: ${rows.at(-1)!.pass ? 'PASS' : 'FAIL'}`);
       }
     }
     console.log('');

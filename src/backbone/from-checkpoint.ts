@@ -22,7 +22,7 @@ import {
 } from './architectures.js';
 import type { EmbeddingModel } from './backbone.js';
 import { createOnnxBackboneEngine, type OnnxEngineOptions } from '../engine/backbone-engine.js';
-import { registeredEngineProbes, selectEngine, type EngineChoice } from '../engine/engine-select.js';
+import { registeredEngineProbes, selectEngine, type EngineChoice, type EngineDecision } from '../engine/engine-select.js';
 import type { OnnxEmbeddingEngine } from '../engine/onnx-engine.js';
 import type { BackboneGraphSpec } from '../engine/onnx/backbone-graph.js';
 import { quoteList } from './close-names.js';
@@ -84,8 +84,10 @@ export interface FromCheckpointOptions extends Partial<Omit<PreprocessSpecInit, 
   readonly signal?: AbortSignal;
   /**
    * What runs the model: tfjs-layers, onnxruntime (`'onnx'`, about 10x tfjs-wasm on CPU), or
-   * `'auto'` (tfjs-node when installed, else onnxruntime when installed, else tfjs-wasm).
-   * @defaultValue `'tfjs'`
+   * `'auto'` (tfjs-node when installed, else onnxruntime when installed, else tfjs on the
+   * active backend). The choice and its reason are in `loadReport.engine`. Use `'tfjs'` when
+   * you need the tfjs-layers model itself (training it end to end).
+   * @defaultValue `'auto'`
    */
   readonly engine?: EngineChoice;
   /** onnxruntime, session and cache options of the `'onnx'` engine. */
@@ -103,6 +105,7 @@ export interface FromCheckpointOptions extends Partial<Omit<PreprocessSpecInit, 
  * const r = b.loadReport!;
  * r.layout.id; // 'ddp': keys prefixed 'module.'
  * r.ignored; // SwAV's projection_head.* and prototypes.weight, and BatchNorm counters
+ * r.engine; // { engine: 'onnx', reason: 'onnxruntime is installed and tfjs-node is not' }
  * ```
  */
 export interface CheckpointLoadReport {
@@ -126,6 +129,8 @@ export interface CheckpointLoadReport {
   readonly ignored: readonly string[];
   /** Other prefixes holding a full set of weights (DINO's `student`); choose one with `checkpointKey`. */
   readonly alternatives: readonly string[];
+  /** The engine that runs the model and why it was chosen (for `engine: 'auto'`, what was installed). */
+  readonly engine: EngineDecision;
 }
 
 /** @internal A loaded checkpoint as the Backbone constructor takes it. */
@@ -323,7 +328,7 @@ export async function loadCheckpointModel(
   try {
     const m = matchWeights(owner, arch, model, root, options);
     onProgress?.(0.9);
-    const decision = await selectEngine(options.engine ?? 'tfjs', registeredEngineProbes());
+    const decision = await selectEngine(options.engine ?? 'auto', registeredEngineProbes());
     const { id, container, keyPrefix, prefix, description } = m.found;
     const report: CheckpointLoadReport = Object.freeze({
       architecture: arch.id,
@@ -336,6 +341,7 @@ export async function loadCheckpointModel(
       unexpected: Object.freeze(m.unexpected),
       ignored: Object.freeze(m.ignored),
       alternatives: Object.freeze(m.found.alternatives),
+      engine: Object.freeze({ engine: decision.engine, reason: decision.reason }),
     });
     if (decision.engine === 'onnx') {
       const graph: BackboneGraphSpec = { ...embedding.graph, inputSize: config.inputSize, preprocess: config };

@@ -119,7 +119,7 @@ describe.skipIf(!haveModels)(title('a linear probe on real MobileNetV2 embedding
     const trainLabels = Array.from(get('train_labels').data as Uint8Array);
     const testImages = get('test_images').data as Uint8Array;
     const testLabels = Array.from(get('test_labels').data as Uint8Array);
-    const { train } = sampleSubset(trainLabels, { size: 400, seed: 7, balanced: true, fraction: 0 });
+    const { train } = sampleSubset(trainLabels, { size: 400, seed: 7, balanced: true, validationFraction: 0 });
     const picked = new Uint8Array(train.length * per);
     train.forEach((r, i) => picked.set(trainImages.subarray(r * per, (r + 1) * per), i * per));
     const yTrain = Array.from(train, (r) => trainLabels[r]!);

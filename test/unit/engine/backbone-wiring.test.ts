@@ -44,7 +44,8 @@ describe.skipIf(!ort)(`Backbone with the ONNX engine${ORT_MISSING}`, () => {
     ['test_vit_tiny_patch8', 'vit-tiny'],
   ] as const)("fromCheckpoint('%s', bytes, { engine: 'onnx' }) embeds as the tfjs engine does", async (arch, fixture) => {
     const bytes = safetensors(loadParityFixture(fixture).state());
-    const tfjs = await Backbone.fromCheckpoint(arch, bytes);
+    const tfjs = await Backbone.fromCheckpoint(arch, bytes, { engine: 'tfjs' });
+    expect(tfjs.loadReport?.engine).toEqual({ engine: 'tfjs', reason: "engine: 'tfjs' was requested" });
     const onnx = await Backbone.fromCheckpoint(arch, bytes, { engine: 'onnx', onnx: { cache: false } });
     expect(tfjs.engine).toBeUndefined();
     expect(onnx.engine?.runtime).toMatch(/^onnxruntime-node /);
@@ -56,8 +57,10 @@ describe.skipIf(!ort)(`Backbone with the ONNX engine${ORT_MISSING}`, () => {
     const t = await onnx.embed(images);
     expect(t.shape).toEqual(a.shape);
     t.dispose();
-    const auto = await Backbone.fromCheckpoint(arch, bytes, { engine: 'auto', onnx: { cache: false } });
-    expect(auto.engine).toBeDefined(); // the probes above: no tfjs-node, onnxruntime present
+    // The default is 'auto'; with the probes above (no tfjs-node, onnxruntime present) it picks onnxruntime.
+    const auto = await Backbone.fromCheckpoint(arch, bytes, { onnx: { cache: false } });
+    expect(auto.engine).toBeDefined();
+    expect(auto.loadReport?.engine).toEqual({ engine: 'onnx', reason: 'onnxruntime is installed and tfjs-node is not' });
     for (const b2 of [tfjs, onnx, auto]) b2.dispose();
     await expect(onnx.embed(images)).rejects.toThrow(/disposed/);
   });
