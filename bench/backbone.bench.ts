@@ -8,10 +8,12 @@
  * - dvme tfjs-wasm (a few runs, not interleaved: it is slow);
  * - PyTorch (Debian's torch): the best of eager, frozen TorchScript and optimize_for_inference,
  *   channels-last or not, with 1 or 2 threads, from a long-lived Python process.
- * Runs are interleaved one at a time (this machine is shared and its load drifts); ratios are
- * medians of per-iteration ratios. Peak RSS is measured in a fresh process per engine, batch 16.
+ * Runs are interleaved one at a time (this machine is shared and its load drifts), with a
+ * 100 ms pause before each so that onnxruntime's spinning threads (its default, and dvme's) have
+ * parked; ratios are medians of per-iteration ratios. Peak RSS is measured in a fresh process per engine, batch 16.
  * `npm run bench -- backbone --soak` also embeds 2,000 28 px images, sampling RSS every batch.
- * Env: DVME_BENCH_ITERS (default 7), DVME_BENCH_MODELS (default 'resnet50,vit_small_patch16').
+ * Env: DVME_BENCH_ITERS (default 7), DVME_BENCH_MODELS (default 'resnet50,vit_small_patch16'),
+ * DVME_BENCH_SPIN=0 (onnxruntime threads never spin).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,12 +38,16 @@ const TORCH_VARIANTS: Record<Model, string[]> = {
   vit_small_patch16: ['eager', 'frozen'],
 };
 const PROVIDER = { package: 'onnxruntime-node', load: () => import('onnxruntime-node'), threads: THREADS };
-// Every onnxruntime session here (dvme's and the bare ones) sleeps its idle threads instead of
-// spinning: spinning threads of one session would steal the cores from the next engine timed
-// (another session, or the PyTorch process), which is not what any one engine costs.
-const NO_SPIN = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+// onnxruntime's defaults: worker threads spin briefly while waiting for work, which is what
+// dvme's engine (and a plain InferenceSession) does. A spinning pool would steal the cores from
+// the next engine timed, so the interleaved runs below pause between engines until it parks;
+// DVME_BENCH_SPIN=0 turns spinning off everywhere instead.
+const SPIN = process.env.DVME_BENCH_SPIN !== '0';
+const NO_SPIN = SPIN ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } };
 const SESSION = { graphOptimizationLevel: 'all', intraOpNumThreads: THREADS, interOpNumThreads: 1, executionMode: 'sequential', ...NO_SPIN };
-const ENGINE = { runtime: PROVIDER, cache: false, allowSpinning: false } as const;
+const ENGINE = { runtime: PROVIDER, cache: false, ...(SPIN ? {} : { allowSpinning: false }) } as const;
+const PAUSE_MS = 100;
+const pause = () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
 const median = (v: readonly number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const mb = () => process.resourceUsage().maxRSS / 1024;
 
@@ -220,6 +226,7 @@ async function benchModel(model: Model, ctx: BenchContext, lines: Line[]): Promi
     for (let i = 0; i < (batch === 1 ? 2 * ITERS : ITERS); i++) {
       for (let j = 0; j < runs.length; j++) {
         const k = (i + j) % runs.length;
+        await pause();
         ms[k].push(await timed(runs[k][1]));
       }
     }

@@ -1,7 +1,7 @@
 /**
  * dvme in ten minutes: do several frozen backbones together beat the best one alone?
  *
- *   npm run demo -- [data .npz path or URL] [--out demo-results.md] [--repeats 2] [--cache dir]
+ *   npm run demo -- [data .npz path or URL] [--out demo-results.md] [--repeats 2] [--cache dir] [--models concat,dme,dvme,dvme-source,dvme-noattn]
  *
  * RetinaMNIST (diabetic retinopathy grades 0-4, quadratic weighted kappa), two real pretrained
  * tfjs backbones (nsfwjs' MobileNetV2 and InceptionV3) plus raw pixels. Every source gets a
@@ -62,8 +62,10 @@ export interface DemoConfig {
 const here = import.meta.dirname;
 const sharedModels = join(here, '../../shared/models');
 
-/** Parses `[data] [--out f] [--repeats n] [--cache dir]`. */
-export function demoArgs(argv: readonly string[]): { data?: string; out?: string; repeats?: number; cache: string } {
+const FUSION_MODELS: readonly FusionModelName[] = ['concat', 'dme', 'dvme', 'dvme-source', 'dvme-noattn'];
+
+/** Parses `[data] [--out f] [--repeats n] [--cache dir] [--models concat,dme,...]`. */
+export function demoArgs(argv: readonly string[]): { data?: string; out?: string; repeats?: number; cache: string; models?: FusionModelName[] } {
   const flags = new Map<string, string>();
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -71,7 +73,11 @@ export function demoArgs(argv: readonly string[]): { data?: string; out?: string
     else positional.push(argv[i]);
   }
   const repeats = flags.has('repeats') ? Number(flags.get('repeats')) : undefined;
+  const models = flags.get('models')?.split(',').filter(Boolean) as FusionModelName[] | undefined;
+  const unknown = models?.filter((m) => !FUSION_MODELS.includes(m));
+  if (unknown?.length) throw new Error(`--models: unknown ${unknown.join(', ')}; choose from ${FUSION_MODELS.join(', ')}.`);
   return {
+    ...(models ? { models } : {}),
     ...(positional[0] ? { data: positional[0] } : {}),
     ...(flags.get('out') ? { out: flags.get('out') } : {}),
     ...(repeats ? { repeats } : {}),
@@ -139,6 +145,7 @@ export async function runDemo(config: DemoConfig, argv: readonly string[]): Prom
   const t0 = performance.now();
   const args = demoArgs(argv);
   const repeats = args.repeats ?? config.repeats;
+  if (args.models) config = { ...config, models: args.models };
   const progress = createProgress(process.stderr);
   const backend = await initBackend();
   console.log(`tfjs backend: ${backend.backend}`);

@@ -328,7 +328,10 @@ export async function loadCheckpointModel(
   try {
     const m = matchWeights(owner, arch, model, root, options);
     onProgress?.(0.9);
-    const decision = await selectEngine(options.engine ?? 'auto', registeredEngineProbes());
+    // An onnxruntime passed in the options is the one to probe (and use), before any registered one.
+    const probes = registeredEngineProbes();
+    const runtime = options.onnx?.runtime;
+    const decision = await selectEngine(options.engine ?? 'auto', runtime ? { ...probes, onnx: runtime } : probes);
     const { id, container, keyPrefix, prefix, description } = m.found;
     const report: CheckpointLoadReport = Object.freeze({
       architecture: arch.id,

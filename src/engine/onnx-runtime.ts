@@ -146,7 +146,8 @@ export function describeImportFailure(pkg: string, e: unknown): string {
   const text = firstLine(e);
   // Node sets a code; bundlers and dev servers only say it in words.
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)|Could not resolve|Failed to resolve module/i.test(text)) {
-    return `${pkg} is not installed (npm install ${pkg})`;
+    const hint = pkg === 'onnxruntime-node' ? '; on Linux x64 add --onnxruntime-node-install=skip to skip its CUDA download' : '';
+    return `${pkg} is not installed (npm install ${pkg}${hint})`;
   }
   return `${pkg} is installed but failed to load: ${text}`;
 }

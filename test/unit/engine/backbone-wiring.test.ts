@@ -65,6 +65,20 @@ describe.skipIf(!ort)(`Backbone with the ONNX engine${ORT_MISSING}`, () => {
     await expect(onnx.embed(images)).rejects.toThrow(/disposed/);
   });
 
+  it("uses the onnxruntime given in options.onnx.runtime when no probes are registered", async () => {
+    registerEngineProbes({});
+    try {
+      const bytes = safetensors(loadParityFixture('resnet-tiny').state());
+      const plain = await Backbone.fromCheckpoint('test_resnet_tiny', bytes, { onnx: { cache: false } });
+      expect(plain.loadReport?.engine.engine).toBe('tfjs'); // 'auto' with nothing registered
+      const given = await Backbone.fromCheckpoint('test_resnet_tiny', bytes, { engine: 'onnx', onnx: { runtime: provider, cache: false } });
+      expect(given.engine?.runtime).toMatch(/^onnxruntime-node /);
+      for (const b of [plain, given]) b.dispose();
+    } finally {
+      registerEngineProbes({ tfjsNative: async () => false, onnx: provider });
+    }
+  });
+
   it('fromOnnx loads a torch.onnx.export file and takes an intermediate value by name', async () => {
     const file = readFileSync(fileURLToPath(new URL('../../fixtures/engine/resnet-tiny.onnx', import.meta.url)));
     const backbone = await Backbone.fromOnnx(file, { ...IMAGENET, output: '/layer3/layer3.0/relu_2/Relu_output_0', resize: 'shorter-then-crop' });

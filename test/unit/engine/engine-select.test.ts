@@ -53,8 +53,10 @@ describe('probeEngines / selectEngine with fake loaders', () => {
     expect(tfjs.engine).toBe('tfjs');
     expect(load).toHaveBeenCalledTimes(1);
     await expect(selectEngine('onnx', { onnx: { package: 'onnxruntime-node', load: () => Promise.reject(notFound('onnxruntime-node')) } })).rejects.toThrow(
-      /engine: 'onnx' needs onnxruntime: onnxruntime-node is not installed \(npm install onnxruntime-node\)/,
+      /engine: 'onnx' needs onnxruntime: onnxruntime-node is not installed \(npm install onnxruntime-node; on Linux x64 add --onnxruntime-node-install=skip to skip its CUDA download\)/,
     );
+    const web = await probeEngines({ onnx: { package: 'onnxruntime-web', load: () => Promise.reject(notFound('onnxruntime-web')) } });
+    expect(web.reasons).toEqual(['onnxruntime-web is not installed (npm install onnxruntime-web)']);
   });
 });
 
