@@ -11,20 +11,22 @@
  * layout (each fusion model beside the best single source) and writes it to demo-results.md.
  *
  * Budget: under 10 minutes from a cold start on 2 CPU cores (tfjs-wasm). What that costs
- * relative to the paper is printed with the results. Embeddings are cached as .npy (in
- * examples/out/cache), so a second run only trains. The full protocol: examples/retina-dvme.ts.
+ * relative to the paper is printed with the results. Embeddings are kept in an EmbeddingCache
+ * (examples/out/cache/records, keyed by images, weights and preprocessing) and exported as
+ * .npy beside it, so a second run only trains and an interrupted one resumes. The full
+ * protocol: examples/retina-dvme.ts.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadBackbone } from '../src/backbone/registry/index.js';
-import { encodeNpy, parseNpy } from '../src/data/npy.js';
+import { encodeNpy } from '../src/data/npy.js';
 import { readNpz } from '../src/data/npz.js';
 import { parseMedMnist, type MedMnist } from '../src/data/medmnist.js';
 import { download } from '../src/io/download.js';
 // In your project: import { ... } from 'dvme/node'.
-import { Backbone, initBackend, loadMedMnist, type EmbeddingMatrix } from '../src/node.js';
+import { Backbone, EmbeddingCache, initBackend, loadMedMnist, type EmbeddingMatrix } from '../src/node.js';
 import { nodeCacheDir } from '../src/platform/node/node-cache.js';
 import { bestSingleSource, formatFusionMarkdown, pixelFeatures, runFusionEvaluation, sampleSubset, type FusionModelName } from '../src/protocol/index.js';
 import type { FusionTrainingOptions } from '../src/protocol/fusion-evaluation.js';
@@ -116,18 +118,11 @@ async function openBackbone(b: DemoBackbone, report: (text: string) => void): Pr
   });
 }
 
-async function cached(file: string, make: () => Promise<EmbeddingMatrix>): Promise<[EmbeddingMatrix, boolean]> {
-  try {
-    const a = parseNpy(new Uint8Array(await readFile(file)));
-    if (a.data instanceof Float32Array && a.shape.length === 2) return [{ data: a.data, shape: [a.shape[0] as number, a.shape[1] as number] }, true];
-  } catch {
-    // not cached yet
-  }
-  const m = await make();
+/** Writes embeddings as .npy (for numpy and other tools), beside and renamed: never a torn file. */
+async function exportNpy(file: string, m: EmbeddingMatrix): Promise<void> {
   const part = `${file}.${process.pid}.part`;
   await writeFile(part, encodeNpy({ data: m.data, shape: m.shape, dtype: 'float32' }));
   await rename(part, file);
-  return [m, false];
 }
 
 type Images = MedMnist['train']['images'];
@@ -167,24 +162,31 @@ export async function runDemo(config: DemoConfig, argv: readonly string[]): Prom
   const embedStart = performance.now();
   const sources: Record<'train' | 'val' | 'test', Record<string, EmbeddingMatrix>> = { train: {}, val: {}, test: {} };
   const speed: string[] = [];
+  // Every batch is kept as it is embedded, keyed by the images and the backbone's weights and
+  // preprocessing: a rerun embeds nothing, an interrupted run resumes, a changed model misses.
+  const records = EmbeddingCache.open({ dir: join(args.cache, 'records') });
   for (const b of config.backbones) {
-    let backbone: Backbone | undefined;
+    const backbone = await openBackbone(b, (t) => progress.update(t, 0, 1));
     try {
       for (const split of ['train', 'val', 'test'] as const) {
         const images = splits[split];
         const pool = split === 'train' && config.trainPool ? `-pool${config.trainPool}` : '';
-        const file = join(args.cache, `${config.dataset}_${split}${pool}_${b.folder}_${b.inputSize}px.npy`);
         const started = performance.now();
-        const [m, hit] = await cached(file, async () => {
-          backbone ??= await openBackbone(b, (t) => progress.update(t, 0, 1));
-          return backbone.embed(images, { as: 'array', batchSize: 16, onProgress: (d, t) => progress.update(`embed ${b.name} ${split}`, d, t) });
+        let computed = 0;
+        const m = await backbone.embed(images, {
+          as: 'array',
+          batchSize: 16,
+          cache: records,
+          onCacheLookup: (l) => (computed = l.toCompute),
+          onProgress: (d, t) => progress.update(`embed ${b.name} ${split}`, d, t),
         });
         progress.finish();
-        if (!hit) speed.push(`${b.name} ${split}: ${(images.shape[0] / ((performance.now() - started) / 1000)).toFixed(1)} img/s`);
+        if (computed > 0) speed.push(`${b.name} ${split}: ${(computed / ((performance.now() - started) / 1000)).toFixed(1)} img/s`);
+        await exportNpy(join(args.cache, `${config.dataset}_${split}${pool}_${b.folder}_${b.inputSize}px.npy`), m);
         sources[split][b.name] = m;
       }
     } finally {
-      (backbone as Backbone | undefined)?.dispose();
+      backbone.dispose();
     }
   }
   for (const split of ['train', 'val', 'test'] as const) sources[split].pixels = pixelFeatures(splits[split]);

@@ -8,13 +8,14 @@ import { registerEngineProbes } from './engine/engine-select.js';
 import { registerOnnxRuntime, type OnnxRuntimeProvider } from './engine/onnx-runtime.js';
 import { type BackendInfo, selectBackend } from './platform/backend.js';
 import { browserPlatform } from './platform/browser/browser-cache.js';
+import { openBrowserImage } from './platform/browser/browser-images.js';
 import { registerPlatform } from './platform/platform.js';
 
 export * from './index.js';
 
 // Browsers have no file system: sources are URLs, Blobs' bytes or IOHandlers. Downloads are
-// kept in Cache Storage.
-registerPlatform(browserPlatform());
+// kept in Cache Storage. embed reads DOM images (<img>, canvases, ImageBitmap, <video>).
+registerPlatform({ ...browserPlatform(), openImage: openBrowserImage });
 
 // onnxruntime-web sets its wasm threads itself (ort.env.wasm.numThreads, cross-origin isolated pages only).
 const onnxRuntime: OnnxRuntimeProvider = { package: 'onnxruntime-web', load: () => import('onnxruntime-web') };

@@ -10,7 +10,7 @@ export * from './metrics/index.js';
 export { backendInfo, selectBackend } from './platform/backend.js';
 export type { BackendCandidate, BackendInfo } from './platform/backend.js';
 export { currentPlatform, registerPlatform } from './platform/platform.js';
-export type { Platform } from './platform/platform.js';
+export type { Platform, PlatformImage } from './platform/platform.js';
 export * from './data/index.js';
 export {
   flattenTensors,

@@ -13,6 +13,7 @@ import { nodePlatform } from './platform/node/node-platform.js';
 import { registerPlatform } from './platform/platform.js';
 
 export * from './index.js';
+export { decodeImage, readImages } from './platform/node/decode-image.js';
 
 registerPlatform(nodePlatform);
 registerNodeEngines(initBackend);

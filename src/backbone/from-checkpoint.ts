@@ -21,6 +21,7 @@ import {
   type CustomArchitecture,
 } from './architectures.js';
 import type { EmbeddingModel } from './backbone.js';
+import { tfjsWeightsKey } from './backbone-fingerprint.js';
 import { createOnnxBackboneEngine, type OnnxEngineOptions } from '../engine/backbone-engine.js';
 import { registeredEngineProbes, selectEngine, type EngineChoice, type EngineDecision } from '../engine/engine-select.js';
 import type { OnnxEmbeddingEngine } from '../engine/onnx-engine.js';
@@ -348,14 +349,14 @@ export async function loadCheckpointModel(
     });
     if (decision.engine === 'onnx') {
       const graph: BackboneGraphSpec = { ...embedding.graph, inputSize: config.inputSize, preprocess: config };
-      const { engine } = await createOnnxBackboneEngine(arch.id, m.state, graph, options.onnx);
+      const { engine, weightsKey } = await createOnnxBackboneEngine(arch.id, m.state, graph, options.onnx);
       // The tfjs model only listed the expected keys; onnxruntime holds the weights now.
       model.dispose();
       onProgress?.(1);
       const forward = () => {
         throw new InvalidArgumentError(`${owner}: this backbone runs on ${engine.runtime}; embed() goes through the engine.`);
       };
-      return { model: { forward, dispose: () => engine.dispose() }, config, report, engine };
+      return { model: { forward, dispose: () => engine.dispose(), weightsKey }, config, report, engine };
     }
     try {
       loadTorchStateDict(model, m.state, { strict: false, ignore: CHECKPOINT_HEAD_KEYS });
@@ -367,7 +368,11 @@ export async function loadCheckpointModel(
     model.trainable = false;
     onProgress?.(1);
     return {
-      model: { forward: (x: tf.Tensor4D) => model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor, dispose: () => model.dispose() },
+      model: {
+        forward: (x: tf.Tensor4D) => model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor,
+        dispose: () => model.dispose(),
+        weightsKey: tfjsWeightsKey(model),
+      },
       config,
       report,
     };

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BackendUnavailableError, InvalidArgumentError, ShapeError } from '../errors/index.js';
 import type { EmbeddingModel } from './backbone.js';
+import { textSha256, tfjsWeightsKey } from './backbone-fingerprint.js';
 import { closeNames, quoteList } from './close-names.js';
 import { resolveInputSize, type BackboneConfigInit } from './config.js';
 import { loadTfjsArtifacts, tfjsModelKind, type TfjsModelSource } from './tfjs-artifacts.js';
@@ -221,6 +222,11 @@ function loadGraph(owner: string, id: string, model: GraphModel, nodeNames: read
   };
 }
 
+/** The embedding cache's weights key: the loaded weights, hashed the first time a cache asks. */
+function withWeightsKey(loaded: LoadedTfjsModel, weightsKey: (() => Promise<string>) | undefined): LoadedTfjsModel {
+  return { ...loaded, model: { ...loaded.model, ...(weightsKey ? { weightsKey } : {}) } };
+}
+
 /**
  * @internal Loads a tfjs LayersModel or GraphModel and cuts it at the embedding; the
  * `Backbone.fromTfjs` body, kept apart so that this module does not import `Backbone`.
@@ -249,7 +255,7 @@ export async function loadTfjsEmbeddingModel(
           model = resized;
         }
       }
-      return loadLayers(owner, id, model, options);
+      return withWeightsKey(loadLayers(owner, id, model, options), tfjsWeightsKey(model));
     } catch (e) {
       model.dispose();
       throw e;
@@ -260,7 +266,7 @@ export async function loadTfjsEmbeddingModel(
   const topology = artifacts.modelTopology as { node?: Array<{ name?: string }> };
   const nodeNames = (topology.node ?? []).map((n) => n.name ?? '');
   try {
-    return loadGraph(owner, id, model, nodeNames, options);
+    return withWeightsKey(loadGraph(owner, id, model, nodeNames, options), tfjsWeightsKey(model, textSha256(JSON.stringify(topology))));
   } catch (e) {
     model.dispose();
     throw e;

@@ -59,6 +59,69 @@ export interface ImageArray {
 }
 
 /**
+ * One decoded image as plain pixels, shaped like the browser's `ImageData`: what `decodeImage`
+ * from `dvme/node` returns, a canvas `ImageData`, or pixels from any other decoder.
+ *
+ * @remarks
+ * Since 0.1.0. `data` is row-major with `channels` values per pixel: 4 (RGBA, as `ImageData`;
+ * the default), 3 (RGB) or 1 (grayscale). Alpha is dropped before embedding. Bytes
+ * (`Uint8Array`, `Uint8ClampedArray`) are 0-255, a `Float32Array` 0-1 (such as 16-bit PNGs
+ * decoded with `pixelType: 'float32'`); `embed`'s `range` option overrides that.
+ *
+ * @example
+ * ```ts
+ * import type { DecodedImage } from 'dvme';
+ * const rgba: DecodedImage = { data: new Uint8ClampedArray(32 * 24 * 4), width: 32, height: 24 };
+ * const gray: DecodedImage = { data: new Uint8Array(28 * 28), width: 28, height: 28, channels: 1 };
+ * ```
+ */
+export interface DecodedImage {
+  /** Pixel values, row-major, `channels` per pixel. */
+  readonly data: Uint8Array | Uint8ClampedArray | Float32Array;
+  /** Width in pixels. */
+  readonly width: number;
+  /** Height in pixels. */
+  readonly height: number;
+  /** Values per pixel. @defaultValue `4` (RGBA, as `ImageData`) */
+  readonly channels?: 1 | 3 | 4;
+}
+
+/**
+ * The browser's image objects, which `embed` reads when the app imports `dvme/browser`.
+ *
+ * @remarks
+ * Since 0.1.0. Pixels are read through a 2D canvas (`drawImage` + `getImageData`) one batch
+ * at a time, at the image's natural size (`naturalWidth` of an `<img>`, `videoWidth` of a
+ * `<video>`'s current frame). An `<img>` must have loaded (`await img.decode()`) and a
+ * `<video>` must have a frame; images from another origin need CORS
+ * (`crossOrigin = 'anonymous'`), since the canvas refuses to read them otherwise. `ImageData`
+ * is a {@link DecodedImage} and needs no platform.
+ *
+ * @example
+ * ```ts
+ * import type { BrowserImage } from 'dvme/browser';
+ * const bitmap: BrowserImage = await createImageBitmap(await (await fetch('scan.png')).blob());
+ * ```
+ */
+export type BrowserImage = HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | ImageBitmap | HTMLVideoElement | ImageData;
+
+/**
+ * One image of a list that {@link ImageInput} accepts: a {@link DecodedImage}, or a
+ * {@link BrowserImage} under `dvme/browser`.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { SingleImage } from 'dvme';
+ * const images: SingleImage[] = [
+ *   { data: new Uint8Array(28 * 28 * 3), width: 28, height: 28, channels: 3 },
+ *   { data: new Uint8Array(64 * 48 * 3), width: 64, height: 48, channels: 3 },
+ * ];
+ * ```
+ */
+export type SingleImage = DecodedImage | BrowserImage;
+
+/**
  * Images a backbone accepts.
  *
  * @remarks
@@ -71,15 +134,23 @@ export interface ImageArray {
  * disposed: the caller keeps ownership. Tensors of any static rank type are accepted (as
  * `tf.zeros(shape)` returns) and their rank is checked when called.
  *
+ * A {@link SingleImage} or an array of them may mix sizes, channel counts and element types
+ * (a folder of PNG and JPEG files): each image is resized and cropped to the model's input on
+ * its own, exactly as if it were embedded alone, and then batched with the others.
+ *
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import type { ImageInput } from 'dvme';
  * const rgb: ImageInput = tf.zeros([4, 28, 28, 3], 'int32'); // 0-255 pixels
  * const scaled: ImageInput = tf.zeros([28, 28, 3]); // one image, 0-1 floats
+ * const mixed: ImageInput = [
+ *   { data: new Uint8Array(28 * 28), width: 28, height: 28, channels: 1 },
+ *   { data: new Uint8ClampedArray(640 * 480 * 4), width: 640, height: 480 },
+ * ];
  * ```
  */
-export type ImageInput = tf.Tensor4D | tf.Tensor3D | tf.Tensor | ImageArray;
+export type ImageInput = tf.Tensor4D | tf.Tensor3D | tf.Tensor | ImageArray | SingleImage | readonly SingleImage[];
 
 /** @internal Images as the preprocessing sees them: a size, a scale and a way to get batches. */
 export interface ImageSource {
@@ -123,6 +194,24 @@ function checkRange(owner: string, range: PixelRange, min: number, max: number, 
   throw new InvalidArgumentError(
     `${owner}: ${dtype} images are read as ${range} pixels, but their values span [${min}, ${max}]. ${fix}`,
   );
+}
+
+/**
+ * @internal Checks that typed-array pixels lie in `range` (bytes read as 0-255 always do), with
+ * a message that says how to fix a wrong scale.
+ */
+export function checkPixelValues(owner: string, data: ImagePixels, range: PixelRange): void {
+  if (range === '0-255' && (data instanceof Uint8Array || data instanceof Uint8ClampedArray)) return;
+  let min = Infinity;
+  let max = -Infinity;
+  let nan = false;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    nan ||= Number.isNaN(v);
+  }
+  if (data.length > 0) checkRange(owner, range, nan ? NaN : min, nan ? NaN : max, data.constructor.name);
 }
 
 function defaultArrayRange(owner: string, data: ImagePixels): PixelRange {
@@ -183,9 +272,7 @@ function fromTensor(owner: string, images: tf.Tensor, range: PixelRange | undefi
 function fromArray(owner: string, images: ImageArray, range: PixelRange | undefined): ImageSource {
   const { data, shape } = images;
   if (!ArrayBuffer.isView(data) || !Array.isArray(shape)) {
-    throw new InvalidArgumentError(
-      `${owner}: images must be a tf.Tensor4D, a tf.Tensor3D or { data: TypedArray, shape: [n, h, w] | [n, h, w, c] }.`,
-    );
+    throw new InvalidArgumentError(`${owner}: ${ACCEPTED_IMAGES}; received an object with data and shape, but not a TypedArray and an array.`);
   }
   if (shape.length !== 3 && shape.length !== 4) {
     throw new ShapeError(
@@ -203,18 +290,7 @@ function fromArray(owner: string, images: ImageArray, range: PixelRange | undefi
     );
   }
   const effective = range ?? defaultArrayRange(owner, data);
-  if (!(effective === '0-255' && (data instanceof Uint8Array || data instanceof Uint8ClampedArray))) {
-    let min = Infinity;
-    let max = -Infinity;
-    let nan = false;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i] as number;
-      if (v < min) min = v;
-      if (v > max) max = v;
-      nan ||= Number.isNaN(v);
-    }
-    if (data.length > 0) checkRange(owner, effective, nan ? NaN : min, nan ? NaN : max, data.constructor.name);
-  }
+  checkPixelValues(owner, data, effective);
   return {
     count,
     height,
@@ -245,19 +321,27 @@ export function isTensor(x: unknown): x is tf.Tensor {
   return typeof t === 'object' && t !== null && t.dataId !== undefined && typeof t.rank === 'number' && Array.isArray(t.shape);
 }
 
-/**
- * @internal Validates images (shape, element type, pixel range) without copying them, and
- * returns a way to cut them into float32 batches.
- */
-export function toImageSource(owner: string, images: ImageInput, range?: PixelRange): ImageSource {
+/** @internal What `embed` accepts, in words, for messages. */
+export const ACCEPTED_IMAGES =
+  'images must be a tf.Tensor4D [n, h, w, c], a tf.Tensor3D [h, w, c], { data, shape: [n, h, w] | [n, h, w, c] }, ' +
+  'a decoded image { data, width, height, channels? } or an array of decoded images';
+
+/** @internal Throws unless `range` is absent or a {@link PixelRange}. */
+export function checkRangeOption(owner: string, range: unknown): asserts range is PixelRange | undefined {
   if (range !== undefined && range !== '0-255' && range !== '0-1') {
     throw new InvalidArgumentError(`${owner}: range must be '0-255' or '0-1'; received ${JSON.stringify(range)}.`);
   }
+}
+
+/**
+ * @internal Validates a batch tensor or array (shape, element type, pixel range) without
+ * copying it, and returns a way to cut it into float32 batches.
+ */
+export function toImageSource(owner: string, images: tf.Tensor | ImageArray, range?: PixelRange): ImageSource {
+  checkRangeOption(owner, range);
   if (isTensor(images)) return fromTensor(owner, images, range);
   if (typeof images !== 'object' || images === null) {
-    throw new InvalidArgumentError(
-      `${owner}: images must be a tf.Tensor4D, a tf.Tensor3D or { data, shape }; received ${images === null ? 'null' : typeof images}.`,
-    );
+    throw new InvalidArgumentError(`${owner}: ${ACCEPTED_IMAGES}; received ${images === null ? 'null' : typeof images}.`);
   }
   return fromArray(owner, images, range);
 }

@@ -28,7 +28,10 @@ export type {
 export type { CheckpointLoadReport, CheckpointSource, FromCheckpointOptions } from './from-checkpoint.js';
 export { CHECKPOINT_HEAD_KEYS, detectKeyLayout } from './key-layouts.js';
 export type { KeyLayout, KeyLayoutId, KeyLayoutMatch } from './key-layouts.js';
-export type { ImageArray, ImageInput, ImagePixels, PixelRange } from './images.js';
+export type { BrowserImage, DecodedImage, ImageArray, ImageInput, ImagePixels, PixelRange, SingleImage } from './images.js';
+export { EmbeddingCache } from './embedding-cache.js';
+export type { EmbedCacheOptions, EmbeddingCacheLookup, EmbeddingCacheOptions, EmbeddingCacheStats } from './embedding-cache.js';
+export type { EmbeddingStore } from './embedding-store.js';
 export { preprocessImages } from './preprocess.js';
 export type { PreprocessOptions } from './preprocess.js';
 export {

@@ -11,7 +11,8 @@ import {
   type PreprocessSpecInit,
   type ResizeMode,
 } from './config.js';
-import { toImageSource, type ImageInput, type ImageSource, type PixelRange } from './images.js';
+import { runOwner, runSpans, toImageRuns } from './image-runs.js';
+import type { ImageInput, PixelRange } from './images.js';
 
 /**
  * @internal Where one image size goes on its way to the model size: an optional resize, then
@@ -134,16 +135,37 @@ export interface PreprocessOptions {
   readonly resize?: ResizeMode;
 }
 
-/** @internal Validated images plus the plan that brings them to the model size. */
+/**
+ * @internal Validated images, ready to be preprocessed batch by batch. Images of different
+ * sizes each get their own resize plan, so a batch equals its images preprocessed one by one.
+ */
+export interface PreparedImages {
+  readonly count: number;
+  /** Images `[start, end)` as the normalised model input; call inside `tf.tidy`. */
+  batch(start: number, end: number): tf.Tensor4D;
+}
+
+/** @internal Validates images and plans their resizing before any work is done. */
 export function preparePreprocess(
   owner: string,
   images: ImageInput,
   spec: PreprocessSpec,
   options: PreprocessOptions,
-): { source: ImageSource; plan: ResizePlan } {
+): PreparedImages {
   const mode = checkChoice(owner, 'resize', options.resize ?? spec.resize, RESIZE_MODES);
-  const source = toImageSource(owner, images, options.range);
-  return { source, plan: planResize(owner, source.height, source.width, spec, mode) };
+  const runs = toImageRuns(owner, images, options.range);
+  const plans = runs.runs.map((run) => planResize(runOwner(owner, runs, run), run.source.height, run.source.width, spec, mode));
+  const [h, w] = spec.inputSize;
+  return {
+    count: runs.count,
+    batch: (start, end) => {
+      const parts = runSpans(runs.runs, start, end).map(({ run, index, from, to }) =>
+        preprocessBatch(run.source.batch(from, to), run.source.range, spec, plans[index] as ResizePlan),
+      );
+      if (parts.length === 0) return tf.zeros([0, h, w, 3]);
+      return parts.length === 1 ? (parts[0] as tf.Tensor4D) : tf.concat(parts, 0);
+    },
+  };
 }
 
 /**
@@ -177,6 +199,6 @@ export function preprocessImages(
 ): tf.Tensor4D {
   const owner = 'preprocessImages';
   const resolved = resolvePreprocessSpec(owner, spec);
-  const { source, plan } = preparePreprocess(owner, images, resolved, options);
-  return tf.tidy(() => preprocessBatch(source.batch(0, source.count), source.range, resolved, plan));
+  const prepared = preparePreprocess(owner, images, resolved, options);
+  return tf.tidy(() => prepared.batch(0, prepared.count));
 }

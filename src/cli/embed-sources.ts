@@ -1,10 +1,12 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Backbone } from '../backbone/backbone.js';
+import { EmbeddingCache } from '../backbone/embedding-cache.js';
 import type { ImageArray } from '../backbone/images.js';
 import type { EmbeddingMatrix } from '../data/embedding-matrix.js';
 import { encodeNpy, parseNpy } from '../data/npy.js';
 import { InvalidArgumentError } from '../errors/index.js';
+import { NodeEmbeddingStore } from '../platform/node/node-embedding-store.js';
 import type { EmbeddingSources } from '../protocol/evaluation-options.js';
 import { pixelFeatures } from '../protocol/pixel-features.js';
 
@@ -96,7 +98,9 @@ async function writeCached(path: string, m: EmbeddingMatrix): Promise<void> {
  * @internal Embeds every split with every source, one backbone in memory at a time (loaded
  * only when some split is not cached yet, disposed after its last split). With `cacheDir`,
  * each source and split is kept as `<prefix>_<split>_<source>_<key>.npy`, the key covering the
- * model, its options and the image bytes, so changed inputs never reuse stale embeddings.
+ * model, its options and the image bytes, so changed inputs never reuse stale embeddings; and
+ * the embedding cache in `<cacheDir>/records` keeps every batch as it is embedded, keyed by the
+ * model's weights, so an interrupted run resumes where it stopped.
  */
 export async function embedSources(
   specs: readonly SourceSpec[],
@@ -106,6 +110,7 @@ export async function embedSources(
   const out: Record<string, Record<string, EmbeddingMatrix>> = {};
   for (const split of Object.keys(splits)) out[split] = {};
   if (options.cacheDir) await mkdir(options.cacheDir, { recursive: true });
+  const records = options.cacheDir ? new EmbeddingCache(new NodeEmbeddingStore(join(options.cacheDir, 'records'))) : undefined;
   for (const spec of specs) {
     let backbone: Backbone | undefined;
     try {
@@ -132,6 +137,7 @@ export async function embedSources(
         const m = await backbone.embed(images, {
           as: 'array',
           batchSize: options.batchSize,
+          ...(records ? { cache: records } : {}),
           onProgress: (done, total) => options.onProgress?.(label, done, total),
         });
         if (file) await writeCached(file, m);

@@ -39,7 +39,8 @@ Sources (embeddings):
   --std <r,g,b>           Divides them after (default 1,1,1). For ImageNet-normalised models:
                           --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
   --batch-size <n>        Images per forward pass (default 16)
-  --cache-dir <dir>       Keep embeddings as .npy here; a rerun skips the backbones.
+  --cache-dir <dir>       Keep embeddings as .npy here; a rerun skips the backbones. Every batch
+                          is kept as it is embedded (<dir>/records): a stopped run resumes.
 
 Protocol:
   --sizes <list>          Training subset sizes; 'all' is every image (default 50,500,all).

@@ -11,3 +11,4 @@ export type {
   MedMnistSize,
   MedMnistSplit,
 } from './medmnist.js';
+export type { DecodedImageFile, DecodeImageOptions, ImageFileFormat, ReadImagesOptions } from './image-file.js';

@@ -62,6 +62,8 @@ export interface OnnxEngineReport {
  * @param state - weights under PyTorch names, float32.
  * @param spec - architecture, input size and preprocessing (`preprocess` must not be `null`).
  * @param options - runtime, session and cache options.
+ * @returns the engine, how it was made, and `weightsKey`: a SHA-256 of the weights (or
+ * `options.weightsKey`) and the graph settings, which the embedding cache keys records by.
  * @throws A {@link BackendUnavailableError} when onnxruntime is not installed (with the
  * install command); {@link CheckpointFormatError} for missing or misshapen weights.
  *
@@ -82,7 +84,7 @@ export async function createOnnxBackboneEngine(
   state: ReadonlyMap<string, TorchTensor>,
   spec: BackboneGraphSpec,
   options: OnnxEngineOptions = {},
-): Promise<{ engine: OnnxEmbeddingEngine; report: OnnxEngineReport }> {
+): Promise<{ engine: OnnxEmbeddingEngine; report: OnnxEngineReport; weightsKey: string }> {
   const owner = `createOnnxBackboneEngine(${id})`;
   const rt = await loadOnnxRuntime(options.runtime);
   const t0 = performance.now();
@@ -104,5 +106,6 @@ export async function createOnnxBackboneEngine(
     sessionMs: performance.now() - t1,
     bytes: built.bytes.length,
   };
-  return { engine, report };
+  // The weights and everything the graph was built with: the embedding cache's weights key.
+  return { engine, report, weightsKey: textDigest(description) };
 }

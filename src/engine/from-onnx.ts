@@ -3,6 +3,7 @@ import { InvalidArgumentError, ShapeError } from '../errors/index.js';
 // Named in the TSDoc below.
 import type { BackendUnavailableError, CheckpointFormatError } from '../errors/index.js';
 import { download } from '../io/download.js';
+import { sha256Hex } from '../io/sha256.js';
 import { currentPlatform, readLocalFile } from '../platform/platform.js';
 import type { OnnxEngineOptions } from './backbone-engine.js';
 import { SPLICED_OUTPUT, spliceImageFront, summarizeOnnxModel, type OnnxValueSummary } from './onnx/onnx-splice.js';
@@ -63,6 +64,8 @@ export interface FromOnnxOptions extends Partial<Omit<PreprocessSpecInit, 'input
 export interface LoadedOnnxBackbone {
   readonly engine: OnnxEmbeddingEngine;
   readonly config: BackboneConfig;
+  /** SHA-256 of the graph the session runs (the model with dvme's front spliced in), for the embedding cache. */
+  readonly weightsKey: () => Promise<string>;
 }
 
 async function readSource(owner: string, source: unknown, options: FromOnnxOptions): Promise<Uint8Array> {
@@ -164,8 +167,11 @@ export async function loadOnnxBackboneModel(owner: string, source: OnnxModelSour
     { id: probeConfig.id, layout, inputSize, output: SPLICED_OUTPUT, ...(typeof batch === 'number' && batch > 0 ? { fixedBatch: batch } : {}) },
     options,
   );
+  // Hashed now, off the main thread where WebCrypto is, so that the graph's bytes need not be kept.
+  const digest = sha256Hex(spliced);
+  digest.catch(() => undefined);
   try {
-    return { engine, config: resolveBackboneConfig(owner, probeConfig, engine.embeddingDim) };
+    return { engine, config: resolveBackboneConfig(owner, probeConfig, engine.embeddingDim), weightsKey: () => digest };
   } catch (e) {
     engine.dispose();
     throw e;

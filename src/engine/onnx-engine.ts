@@ -1,5 +1,6 @@
 import type { EmbedOptions } from '../backbone/backbone.js';
 import { checkChoice, checkPositiveInteger, RESIZE_MODES, type Interpolation, type PreprocessSpec } from '../backbone/config.js';
+import { runOwner, runSpans } from '../backbone/image-runs.js';
 import type { ImageInput } from '../backbone/images.js';
 import { planResize, type ResizePlan } from '../backbone/preprocess.js';
 import { DisposedError, ShapeError } from '../errors/index.js';
@@ -8,7 +9,7 @@ import type { AbortError, InvalidArgumentError } from '../errors/index.js';
 import { throwIfAborted } from '../errors/throw-if-aborted.js';
 import { FRONT_INPUTS } from './onnx/image-front.js';
 import { createOnnxSession, type OnnxRuntime, type OnnxSessionOptions, type OrtSessionLike, type OrtTensorLike } from './onnx-runtime.js';
-import { toPixelSource, type PixelBatch } from './pixel-batches.js';
+import { toPixelSources, type PixelBatch } from './pixel-batches.js';
 import { denseResampleIsCheaper, resampleMatrices } from './resample-matrices.js';
 
 /** @internal What the engine needs to know about the graph it runs. */
@@ -104,17 +105,25 @@ export class OnnxEmbeddingEngine {
   readonly runtime: string;
   /** Width of the embedding. */
   readonly embeddingDim: number;
+  /**
+   * @internal What besides the weights decides the engine's output bits (runtime, version,
+   * session settings), for the embedding cache's fingerprint.
+   */
+  readonly cacheSettings: Readonly<Record<string, unknown>>;
   readonly #session: OrtSessionLike;
   readonly #rt: OnnxRuntime;
   readonly #init: OnnxEngineInit;
   #disposed = false;
 
-  private constructor(session: OrtSessionLike, rt: OnnxRuntime, init: OnnxEngineInit, dim: number) {
+  private constructor(session: OrtSessionLike, rt: OnnxRuntime, init: OnnxEngineInit, dim: number, options: OnnxSessionOptions) {
     this.#session = session;
     this.#rt = rt;
     this.#init = init;
     this.runtime = rt.description;
     this.embeddingDim = dim;
+    const { threads = rt.provider.threads ?? 0, graphOptimization = 'all', executionProviders = [] } = options;
+    const { layout, fixedBatch, output } = init;
+    this.cacheSettings = Object.freeze({ runtime: rt.description, threads, graphOptimization, executionProviders, layout, fixedBatch, output });
   }
 
   /**
@@ -124,13 +133,13 @@ export class OnnxEmbeddingEngine {
   static async create(owner: string, rt: OnnxRuntime, model: Uint8Array, init: OnnxEngineInit, options: OnnxSessionOptions = {}): Promise<OnnxEmbeddingEngine> {
     const session = await createOnnxSession(owner, rt, model, options);
     try {
-      const probe = new OnnxEmbeddingEngine(session, rt, init, init.embeddingDim ?? 0);
+      const probe = new OnnxEmbeddingEngine(session, rt, init, init.embeddingDim ?? 0, options);
       if (init.embeddingDim !== undefined) return probe;
       const [h, w] = init.inputSize;
       const count = init.fixedBatch ?? 1;
       const blank: PixelBatch = { count, u8: new Uint8Array(count * h * w * 3), f32: undefined, divisor: 1 };
       const y = await probe.#run(blank, [h, w, 3], { resizeTo: null, crop: null }, 'bilinear');
-      return new OnnxEmbeddingEngine(session, rt, init, y.length / count);
+      return new OnnxEmbeddingEngine(session, rt, init, y.length / count, options);
     } catch (e) {
       await session.release().catch(() => undefined);
       throw e;
@@ -158,7 +167,8 @@ export class OnnxEmbeddingEngine {
 
   /**
    * Embeds images in batches, exactly as `Backbone.embed` does (same validation, resize plan,
-   * progress and abort points), and returns the `[n, embeddingDim]` embeddings row-major.
+   * progress and abort points), and returns the `[n, embeddingDim]` embeddings row-major. A list
+   * of images of different sizes runs one session call per run of same-size images in a batch.
    *
    * @param owner - the caller, for messages.
    * @param spec - the backbone's preprocessing.
@@ -180,20 +190,23 @@ export class OnnxEmbeddingEngine {
     if (this.#init.fixedBatch !== undefined) batchSize = this.#init.fixedBatch;
     const mode = checkChoice(owner, 'resize', options.resize ?? spec.resize, RESIZE_MODES);
     const { signal, onProgress } = options;
-    const source = await toPixelSource(owner, images, options.range);
-    const plan = planResize(owner, source.height, source.width, spec, mode);
-    const shape = [source.height, source.width, source.channels] as const;
-    const n = source.count;
+    const sources = await toPixelSources(owner, images, options.range);
+    const plans = sources.runs.map((r) => planResize(runOwner(owner, sources, r), r.height, r.width, spec, mode));
+    const n = sources.count;
     const d = this.embeddingDim;
     const out = new Float32Array(n * d);
     throwIfAborted(signal, () => `${owner} was aborted before it started.`);
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
-      const y = await this.#run(source.batch(start, end), shape, plan, spec.interpolation);
-      if (y.length !== (end - start) * d) {
-        throw new ShapeError(`${owner}: the model returned ${y.length / (end - start)} values per image; expected ${d}.`);
+      // Images of different sizes (a list) run as one session call per run of equal sizes in the batch.
+      for (const { run, index, from, to } of runSpans(sources.runs, start, end)) {
+        const shape = [run.height, run.width, run.channels] as const;
+        const y = await this.#run(run.batch(from, to), shape, plans[index] as ResizePlan, spec.interpolation);
+        if (y.length !== (to - from) * d) {
+          throw new ShapeError(`${owner}: the model returned ${y.length / (to - from)} values per image; expected ${d}.`);
+        }
+        out.set(y, (run.start + from) * d);
       }
-      out.set(y, start * d);
       onProgress?.(end, n);
       if (end < n) {
         throwIfAborted(signal, () => `${owner} was aborted after ${end} of ${n} images.`);

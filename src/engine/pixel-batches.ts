@@ -1,5 +1,5 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { isTensor, toImageSource, type ImageInput, type PixelRange } from '../backbone/images.js';
+import { toImageRuns, type ImageRun } from '../backbone/image-runs.js';
+import { isTensor, type ImageInput, type PixelRange } from '../backbone/images.js';
 
 /**
  * @internal One batch of raw NHWC pixels as the ONNX preprocessing front takes them: 8-bit
@@ -13,8 +13,12 @@ export interface PixelBatch {
   readonly divisor: number;
 }
 
-/** @internal Validated images cut into {@link PixelBatch}es without going through tfjs. */
+/**
+ * @internal Same-size images (a run of an input) cut into {@link PixelBatch}es without going
+ * through tfjs; `start` is the index of its first image in the whole input.
+ */
 export interface PixelSource {
+  readonly start: number;
   readonly count: number;
   readonly height: number;
   readonly width: number;
@@ -40,22 +44,41 @@ function fromPixels(data: Pixels, range: PixelRange, perImage: number): (start: 
   return (start, end) => ({ count: end - start, u8: undefined, f32: Float32Array.from(view(start, end)), divisor });
 }
 
+/** A run of a list: its pixels come stacked, bytes or float32. */
+function fromListRun(run: ImageRun): PixelSource {
+  const { count, height, width, channels, range } = run.source;
+  const pixels = run.pixels as NonNullable<ImageRun['pixels']>;
+  const divisor = range === '0-255' ? 255 : 1;
+  const batch = (from: number, to: number): PixelBatch => {
+    const data = pixels(from, to);
+    return data instanceof Uint8Array && range === '0-255'
+      ? { count: to - from, u8: data, f32: undefined, divisor }
+      : { count: to - from, u8: undefined, f32: data instanceof Float32Array ? data : Float32Array.from(data), divisor };
+  };
+  return { start: run.start, count, height, width, channels, range, batch };
+}
+
 /**
  * @internal Validates `images` exactly as `Backbone.embed` does (shape, element type, pixel
- * range) and returns their pixels batch by batch. Arrays are read in place; a tensor is read
- * back once (int32 0-255 tensors as bytes).
+ * range, every image of a list) and returns their pixels as runs of same-size images, batch by
+ * batch. Arrays and lists are read in place; a tensor is read back once (int32 0-255 tensors as
+ * bytes).
  */
-export async function toPixelSource(owner: string, images: ImageInput, range: PixelRange | undefined): Promise<PixelSource> {
-  const source = toImageSource(owner, images, range);
-  const { count, height, width, channels } = source;
+export async function toPixelSources(owner: string, images: ImageInput, range: PixelRange | undefined): Promise<{ count: number; runs: PixelSource[] }> {
+  const runs = toImageRuns(owner, images, range);
+  const first = runs.runs[0];
+  if (first === undefined || first.pixels) return { count: runs.count, runs: runs.runs.map(fromListRun) };
+  // A batch tensor or array: one run.
+  const { count, height, width, channels } = first.source;
   const perImage = height * width * channels;
   let data: Pixels;
   if (isTensor(images)) {
-    const values = (await (images as tf.Tensor).data()) as Float32Array | Int32Array;
+    const values = (await images.data()) as Float32Array | Int32Array;
     // int32 0-255 pixels were range-checked, so they fit in bytes exactly.
-    data = values instanceof Int32Array && source.range === '0-255' ? Uint8Array.from(values) : values;
+    data = values instanceof Int32Array && first.source.range === '0-255' ? Uint8Array.from(values) : values;
   } else {
     data = (images as { data: Pixels }).data;
   }
-  return { count, height, width, channels, range: source.range, batch: fromPixels(data, source.range, perImage) };
+  const source: PixelSource = { start: 0, count, height, width, channels, range: first.source.range, batch: fromPixels(data, first.source.range, perImage) };
+  return { count, runs: [source] };
 }

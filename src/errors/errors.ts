@@ -137,6 +137,37 @@ export class CheckpointFormatError extends DvmeError {
 }
 
 /**
+ * An image file could not be decoded: not a PNG or JPEG (the message names the format it
+ * found), truncated, corrupt, or using a feature dvme does not decode. `file` is the path, or
+ * the `name` given for bytes.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { ImageDecodeError, decodeImage } from 'dvme/node';
+ * try {
+ *   await decodeImage('scans/broken.png');
+ * } catch (e) {
+ *   if (ImageDecodeError.is(e)) console.error(e.file, e.message); // 'scans/broken.png' 'Cannot decode ...'
+ * }
+ * ```
+ */
+export class ImageDecodeError extends DvmeError {
+  static override readonly code: string = 'IMAGE_DECODE';
+  /** The path of the file, or the name given for bytes; `undefined` for unnamed bytes. */
+  readonly file: string | undefined;
+
+  /**
+   * @param message - what happened, the value received, what is allowed, how to fix it.
+   * @param options - standard `cause`, plus the `file` it is about.
+   */
+  constructor(message: string, options?: { cause?: unknown; file?: string }) {
+    super(message, options);
+    this.file = options?.file;
+  }
+}
+
+/**
  * A long-running call stopped because its `AbortSignal` fired. Its `name` is `'AbortError'`,
  * as the DOM's and Node's own abort errors are, so `e.name === 'AbortError'` checks keep
  * working; `cause` holds the signal's `reason`.

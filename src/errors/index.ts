@@ -5,6 +5,7 @@ export {
   CheckpointFormatError,
   DisposedError,
   DownloadError,
+  ImageDecodeError,
   IntegrityError,
   InvalidArgumentError,
   NonFiniteError,

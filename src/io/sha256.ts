@@ -128,7 +128,8 @@ export class Sha256 {
   }
 }
 
-function toHex(bytes: Uint8Array): string {
+/** @internal Bytes as lowercase hex digits. */
+export function toHex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += b.toString(16).padStart(2, '0');
   return out;

@@ -12,6 +12,7 @@ export {
   CheckpointFormatError,
   DisposedError,
   DownloadError,
+  ImageDecodeError,
   DvmeError,
   IntegrityError,
   InvalidArgumentError,

@@ -1,3 +1,4 @@
+import type { EmbeddingStore } from '../backbone/embedding-store.js';
 import { BackendUnavailableError } from '../errors/index.js';
 
 /**
@@ -25,6 +26,47 @@ export interface Platform {
    * one: downloads then stay in memory and are fetched again next time.
    */
   readonly openCache?: (options: DownloadCacheOptions) => DownloadCache;
+  /**
+   * Opens the persistent store of `EmbeddingCache.open` (`dvme/node`: the folder `dir`, by
+   * default `<cache dir>/embeddings`). Absent on a platform without one.
+   */
+  readonly openEmbeddingStore?: (dir: string | undefined) => EmbeddingStore;
+  /**
+   * Recognises the platform's own image objects (`dvme/browser`: `<img>`, canvases,
+   * `ImageBitmap`, `<video>`), so that `embed` accepts them: a {@link PlatformImage} for one of
+   * them, `undefined` for anything else. Called before any work, once per image; it may throw
+   * a `DvmeError` for an image that cannot be read (an `<img>` that has not loaded).
+   */
+  readonly openImage?: (image: object) => PlatformImage | undefined;
+}
+
+/**
+ * An image object of the platform as {@link Platform.openImage} hands it to the core: its size
+ * at once, its pixels when its batch is embedded.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { registerPlatform, type PlatformImage } from 'dvme';
+ * // A runtime whose images carry RGBA bytes in a `rgba` field:
+ * registerPlatform({
+ *   name: 'my-runtime',
+ *   openImage: (image) => {
+ *     const img = image as { rgba?: Uint8Array; w: number; h: number };
+ *     if (!(img.rgba instanceof Uint8Array)) return undefined;
+ *     const handle: PlatformImage = { width: img.w, height: img.h, read: () => img.rgba! };
+ *     return handle;
+ *   },
+ * });
+ * ```
+ */
+export interface PlatformImage {
+  /** Width in pixels. */
+  readonly width: number;
+  /** Height in pixels. */
+  readonly height: number;
+  /** The pixels as RGBA bytes, row-major, `width * height * 4` of them. */
+  read(): Uint8Array | Uint8ClampedArray;
 }
 
 /**
@@ -159,6 +201,19 @@ export function readLocalFile(path: string): Promise<Uint8Array> {
     );
   }
   return readFile(path);
+}
+
+/**
+ * @internal The registered platform's handle on one of its image objects, or `undefined` when
+ * `image` is none (or no platform that reads images is registered).
+ */
+export function openPlatformImage(image: object): PlatformImage | undefined {
+  return current?.openImage?.(image);
+}
+
+/** @internal The registered platform's embedding store, or `undefined` when it has none. */
+export function openPlatformEmbeddingStore(dir: string | undefined): EmbeddingStore | undefined {
+  return current?.openEmbeddingStore?.(dir);
 }
 
 /** @internal The registered platform's download cache, or `undefined` when it has none. */

@@ -1,4 +1,5 @@
 import type { CacheWriter, DownloadCache, DownloadCacheOptions, Platform } from '../platform.js';
+import { BrowserEmbeddingStore } from './browser-embedding-store.js';
 
 /** Name of the Cache Storage cache that holds dvme's downloads. */
 const CACHE_NAME = 'dvme';
@@ -63,5 +64,9 @@ export class BrowserCacheStorage implements DownloadCache {
 export function browserPlatform(): Platform {
   const storage = (globalThis as { caches?: CacheStorage }).caches;
   if (!storage) return { name: 'browser' };
-  return { name: 'browser', openCache: (_options: DownloadCacheOptions) => new BrowserCacheStorage(storage) };
+  return {
+    name: 'browser',
+    openCache: (_options: DownloadCacheOptions) => new BrowserCacheStorage(storage),
+    openEmbeddingStore: (dir) => new BrowserEmbeddingStore(storage, dir),
+  };
 }

@@ -15,7 +15,8 @@ export function nodeCacheDir(options: DownloadCacheOptions = {}): string {
   return join(homedir(), '.cache', 'dvme');
 }
 
-function isMissing(e: unknown): boolean {
+/** @internal Whether a file-system error says the path does not exist. */
+export function isMissing(e: unknown): boolean {
   return (e as { code?: unknown } | null)?.code === 'ENOENT';
 }
 

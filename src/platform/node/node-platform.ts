@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Platform } from '../platform.js';
 import { openNodeCache } from './node-cache.js';
+import { openNodeEmbeddingStore } from './node-embedding-store.js';
 
 /** @internal The Node.js platform helpers, registered by `dvme/node` and `dvme/node-gpu`. */
 export const nodePlatform: Platform = {
@@ -10,4 +11,5 @@ export const nodePlatform: Platform = {
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   },
   openCache: openNodeCache,
+  openEmbeddingStore: openNodeEmbeddingStore,
 };

@@ -112,4 +112,20 @@ describe('dvme CLI', () => {
     const other = { ...images, data: images.data.map((v) => 255 - v) };
     await expect(embedSources(specs, { test: other }, options)).rejects.toThrow();
   });
+
+  it('embedSources keeps every batch in <cacheDir>/records, so a rerun without the .npy embeds nothing', async () => {
+    const model = writeModelFolder(await artifactsOf(tinyLayersModel()));
+    const images = { data: Uint8Array.from({ length: 5 * 8 * 8 * 3 }, (_, i) => (i * 11) % 256), shape: [5, 8, 8, 3] };
+    const cacheDir = join(tmp, 'records-cache');
+    const options = { embeddingLayer: 'pool', mean: [0, 0, 0] as const, std: [1, 1, 1] as const, batchSize: 2, cacheDir };
+    const specs = [{ name: 'tiny', kind: 'tfjs' as const, model: join(model, 'model.json') }];
+    const first = await embedSources(specs, { test: images }, options);
+    expect(readdirSync(join(cacheDir, 'records'))).toHaveLength(1);
+    for (const f of readdirSync(cacheDir).filter((f) => f.endsWith('.npy'))) rmSync(join(cacheDir, f));
+    const progress: Array<[number, number]> = [];
+    const second = await embedSources(specs, { test: images }, { ...options, onProgress: (_l, d, t) => progress.push([d, t]) });
+    // One report, all five at once: nothing was embedded.
+    expect(progress).toEqual([[5, 5]]);
+    expect(Array.from(second.test.tiny.data)).toEqual(Array.from(first.test.tiny.data));
+  });
 });
