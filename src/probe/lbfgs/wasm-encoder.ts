@@ -1,8 +1,8 @@
 /**
  * A minimal WebAssembly binary encoder: just enough to emit the SIMD kernels in
- * `wasm-kernel.ts` at run time, so the package ships readable TypeScript rather than an opaque
- * binary blob and needs no compiler toolchain. Opcodes follow the WebAssembly 2.0 core spec
- * (SIMD included).
+ * `wasm-kernel.ts` (L-BFGS) and `src/fusion/scalar-attention-wasm.ts` (head-width-1 attention) at
+ * run time, so the package ships readable TypeScript rather than an opaque binary blob and needs
+ * no compiler toolchain. Opcodes follow the WebAssembly 2.0 core spec (SIMD included).
  *
  * @internal
  */
@@ -72,12 +72,21 @@ export class FunctionBody {
   }
 
   get(i: number): this { this.op(0x20); uleb(this.code, i); return this; }
+  /** `select`: the first operand if the i32 condition on top is non-zero, else the second. */
+  select(): this { return this.op(0x1b); }
   set(i: number): this { this.op(0x21); uleb(this.code, i); return this; }
   tee(i: number): this { this.op(0x22); uleb(this.code, i); return this; }
   i32Const(v: number): this { this.op(0x41); sleb(this.code, v); return this; }
   i32Add(): this { return this.op(0x6a); }
   i32Mul(): this { return this.op(0x6c); }
   i32LtU(): this { return this.op(0x49); }
+  f32Load(offset = 0): this { return this.op(0x2a).memarg(2, offset); }
+  f32Const(v: number): this {
+    this.op(0x43);
+    this.code.push(...new Uint8Array(Float32Array.of(v).buffer));
+    return this;
+  }
+  f32Ge(): this { return this.op(0x60); }
   f64Add(): this { return this.op(0xa0); }
   f64PromoteF32(): this { return this.op(0xbb); }
   f64Load(offset = 0): this { return this.op(0x2b).memarg(3, offset); }
@@ -92,11 +101,22 @@ export class FunctionBody {
   v128Load64Splat(offset = 0): this { return this.simd(0x0a).memarg(3, offset); }
   v128Store(offset = 0): this { return this.simd(0x0b).memarg(4, offset); }
   v128Zero(): this { this.simd(0x0c); this.code.push(...new Array<number>(16).fill(0)); return this; }
+  /** `v128.const` of four equal f32 lanes. */
+  f32x4Const(v: number): this {
+    this.simd(0x0c);
+    this.code.push(...new Uint8Array(Float32Array.of(v, v, v, v).buffer));
+    return this;
+  }
+  v128And(): this { return this.simd(0x4e); }
   /** `i8x16.shuffle` of the two operands by the 16 byte-lane indices. */
   shuffle(lanes: readonly number[]): this { this.simd(0x0d); this.code.push(...lanes); return this; }
   f32x4ExtractLane(lane: number): this { return this.simd(0x1f).op(lane); }
   f64x2ExtractLane(lane: number): this { return this.simd(0x21).op(lane); }
+  f32x4Ge(): this { return this.simd(0x46); }
+  i32x4Shl(): this { return this.simd(0xab); }
+  i32x4Add(): this { return this.simd(0xae); }
   f32x4Add(): this { return this.simd(0xe4); }
+  f32x4Sub(): this { return this.simd(0xe5); }
   f32x4Mul(): this { return this.simd(0xe6); }
   f64x2Add(): this { return this.simd(0xf0); }
   f64x2Mul(): this { return this.simd(0xf2); }

@@ -1,7 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildDvmeModel } from '../../../src/fusion/index.js';
+import { ScalarAttentionKernel } from '../../../src/fusion/scalar-attention-kernel.js';
+import { setScalarAttentionKernel } from '../../../src/fusion/scalar-attention.js';
 import { Adam } from '../../../src/probe/adam.js';
 import { fusionLoss, trainStep, trainableVariables } from '../../../src/fusion/train-fusion.js';
 import { loadDvmeFixture, maxAbsDiff, type Variant } from './fixture.js';
@@ -99,6 +101,40 @@ describe('DVME equals the PyTorch listing', () => {
     expect(worst).toBeLessThan(1e-4);
     adam.dispose();
     tf.dispose([y, ...xs]);
+    model.dispose();
+  });
+});
+
+describe('feature tokens: the head-width-1 kernel (the default here) and the tensor ops both equal torch', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    setScalarAttentionKernel(true);
+  });
+
+  it.each([
+    ['kernel', true],
+    ['tensor ops', false],
+  ])('%s: logits within 1e-5, gradients within 5e-6', (_, kernel) => {
+    setScalarAttentionKernel(kernel);
+    const fwd = vi.spyOn(ScalarAttentionKernel.prototype, 'forward');
+    const bwd = vi.spyOn(ScalarAttentionKernel.prototype, 'backward');
+    const model = build('feature', 0);
+    const xs = fx.inputs();
+    const logits = tf.tidy(() => (model.apply(xs, { training: false }) as tf.Tensor).dataSync());
+    expect(maxAbsDiff(logits, fx.get('feature/logits').data)).toBeLessThan(1e-5);
+    const labels = fx.get('labels').data;
+    const y = tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), numClasses), 'float32') as tf.Tensor2D;
+    const { value, grads } = tf.variableGrads(
+      () => fusionLoss('multiclass', model.apply(xs, { training: true }) as tf.Tensor2D, y),
+      trainableVariables(model),
+    );
+    for (const w of model.trainableWeights) {
+      const got = grads[(w.read() as tf.Variable).name].dataSync();
+      expect(maxAbsDiff(got, fx.get(`feature/grad/${w.originalName}`).data), w.originalName).toBeLessThan(5e-6);
+    }
+    expect(fwd).toHaveBeenCalledTimes(kernel ? 2 : 0);
+    expect(bwd).toHaveBeenCalledTimes(kernel ? 1 : 0);
+    tf.dispose([value, y, ...xs, ...Object.values(grads)]);
     model.dispose();
   });
 });
