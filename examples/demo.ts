@@ -13,7 +13,8 @@
  * Budget: under 10 minutes from a cold start on 2 CPU cores (tfjs-wasm). What that costs
  * relative to the paper is printed with the results. Embeddings are kept in an EmbeddingCache
  * (examples/out/cache/records, keyed by images, weights and preprocessing) and exported as
- * .npy beside it, so a second run only trains and an interrupted one resumes. The full
+ * .npy beside it, so a second run loads the backbones (to fingerprint them) but embeds nothing,
+ * then trains, and an interrupted one resumes. The full
  * protocol: examples/retina-dvme.ts.
  */
 import { existsSync } from 'node:fs';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors/index.js';
 import { Sha256, sha256Hex } from '../io/sha256.js';
 import type { OnnxEmbeddingEngine } from '../engine/onnx-engine.js';
+import { backendInfo } from '../platform/backend.js';
 import { DVME_VERSION } from '../probe/probe-json.js';
 import type { EmbeddingModel } from './backbone.js';
 import { checkChoice, RESIZE_MODES, type BackboneConfig, type ResizeMode } from './config.js';
@@ -55,34 +56,77 @@ function layersTopology(model: LayersLike): string {
   }
 }
 
+/** How often the weights may change under a hash before {@link tfjsWeightsKey} gives up. */
+const HASH_ATTEMPTS = 3;
+
 /**
- * @internal A lazy weights key for a tfjs LayersModel (its weights in order, named by index,
- * after its layer configs) or GraphModel (its weight map by name), or `undefined` for anything
- * else. `topology` overrides what is hashed before the weights (a model file's topology JSON).
+ * A weights key that is recomputed only when the weights change. tfjs never changes a tensor's
+ * values in place: `setWeights`, `Variable.assign` and optimizers give the tensor a new `dataId`
+ * (a fresh object), so the same `dataId`s mean the same values.
+ */
+function memoOnWeightIdentity(named: () => Array<readonly [string, tf.Tensor]>, topology: () => string): () => Promise<string> {
+  let memo: { ids: readonly object[]; key: Promise<string> } | undefined;
+  const idsOf = (entries: ReadonlyArray<readonly [string, tf.Tensor]>) => entries.map(([, t]) => t.dataId as object);
+  const same = (a: readonly object[], b: readonly object[]) => a.length === b.length && a.every((id, i) => id === b[i]);
+  const hash = async (): Promise<string> => {
+    for (let attempt = 1; ; attempt++) {
+      const current = named();
+      const before = idsOf(current);
+      const key = await tensorsDigest(current, topology());
+      // Weights replaced while they were read would mix two models in one key.
+      if (same(before, idsOf(named()))) return key;
+      if (attempt === HASH_ATTEMPTS) {
+        throw new InvalidArgumentError(`the model's weights changed ${HASH_ATTEMPTS} times while dvme hashed them for the embedding cache; embed when they stay put.`);
+      }
+    }
+  };
+  return () => {
+    const ids = idsOf(named());
+    if (memo && same(memo.ids, ids)) return memo.key;
+    const entry = { ids, key: hash() };
+    memo = entry;
+    // A failed hash (a disposed model) is not remembered: the next call tries again.
+    entry.key.catch(() => {
+      if (memo === entry) memo = undefined;
+    });
+    return entry.key;
+  };
+}
+
+/**
+ * @internal A weights key for a tfjs LayersModel (its weights in order, named by index, after
+ * its layer configs) or GraphModel (its weight map by name), or `undefined` for anything else.
+ * The weights are hashed on the first call and again whenever they have changed since
+ * (`setWeights`, training). `topology` overrides what is hashed before the weights (a model
+ * file's topology JSON).
  */
 export function tfjsWeightsKey(model: unknown, topology?: string): (() => Promise<string>) | undefined {
   const weights = (model as { weights?: unknown } | null)?.weights;
   if (Array.isArray(weights) && weights.every((w) => typeof (w as { read?: unknown })?.read === 'function')) {
     const m = model as LayersLike;
-    return () => tensorsDigest(m.weights.map((w, i) => [String(i), w.read()] as const), topology ?? layersTopology(m));
+    return memoOnWeightIdentity(
+      () => m.weights.map((w, i) => [String(i), w.read()] as const),
+      () => topology ?? layersTopology(m),
+    );
   }
   if (typeof weights === 'object' && weights !== null && !Array.isArray(weights) && Object.values(weights).every(Array.isArray)) {
-    const map = weights as Record<string, tf.Tensor[]>;
-    return () =>
-      tensorsDigest(
-        Object.keys(map)
+    const live = model as { weights: Record<string, tf.Tensor[]> };
+    return memoOnWeightIdentity(
+      () => {
+        const map = live.weights;
+        return Object.keys(map)
           .sort()
-          .flatMap((name) => (map[name] ?? []).map((t, i) => [`${name}:${i}`, t] as const)),
-        topology ?? 'graph',
-      );
+          .flatMap((name) => (map[name] ?? []).map((t, i) => [`${name}:${i}`, t] as const));
+      },
+      () => topology ?? 'graph',
+    );
   }
   return undefined;
 }
 
-const memo = new WeakMap<EmbeddingModel, Promise<string>>();
-
 /**
- * @internal The model's weights key, computed once per model. Throws an
+ * @internal The model's weights key: its string, or its function called anew on every cached
+ * call (dvme's own keys remember their hash until the weights change). Throws an
  * {@link InvalidArgumentError} for a model that has none (a plain function).
  */
 export function weightsKeyOf(owner: string, model: EmbeddingModel): Promise<string> {
@@ -97,27 +141,77 @@ export function weightsKeyOf(owner: string, model: EmbeddingModel): Promise<stri
       ),
     );
   }
-  let pending = memo.get(model);
-  if (!pending) {
-    pending = key();
-    memo.set(model, pending);
-    // A failed hash (a disposed model) is not remembered: the next call tries again.
-    pending.catch(() => memo.delete(model));
-  }
-  return pending;
+  return key();
 }
 
-/** What runs the model: last-bit differences between engines and backends must never mix. */
-function engineDescription(engine: OnnxEmbeddingEngine | undefined): Record<string, unknown> {
-  if (engine) return { engine: 'onnx', ...engine.cacheSettings };
+/**
+ * tfjs flags that change how a backend computes (packing, float16 textures, convolution
+ * algorithms, SIMD, threads), by backend name; each is read when it is registered.
+ */
+const NUMERIC_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  wasm: ['WASM_HAS_SIMD_SUPPORT', 'WASM_HAS_MULTITHREAD_SUPPORT'],
+  webgl: [
+    'WEBGL_VERSION', 'WEBGL_RENDER_FLOAT32_ENABLED', 'WEBGL_FORCE_F16_TEXTURES', 'WEBGL_PACK', 'WEBGL_PACK_NORMALIZATION',
+    'WEBGL_PACK_CLIP', 'WEBGL_PACK_DEPTHWISECONV', 'WEBGL_PACK_BINARY_OPERATIONS', 'WEBGL_PACK_UNARY_OPERATIONS',
+    'WEBGL_PACK_ARRAY_OPERATIONS', 'WEBGL_PACK_IMAGE_OPERATIONS', 'WEBGL_PACK_REDUCE', 'WEBGL_LAZILY_UNPACK',
+    'WEBGL_CONV_IM2COL', 'WEBGL_EXP_CONV', 'WEBGL_USE_SHAPES_UNIFORMS', 'WEBGL_CPU_FORWARD', 'CPU_HANDOFF_SIZE_THRESHOLD',
+  ],
+  webgpu: ['WEBGPU_MATMUL_PROGRAM_TYPE', 'WEBGPU_CONV_SEPARATE_IM2COL_SHADER', 'WEBGPU_USE_NAIVE_CONV2D_DEBUG', 'WEBGPU_CPU_FORWARD', 'WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD'],
+};
+
+async function backendFlags(backend: string): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const env = tf.env();
+  for (const name of NUMERIC_FLAGS[backend] ?? []) {
+    try {
+      // getAsync: the wasm flags are evaluated asynchronously.
+      out[name] = await env.getAsync(name);
+    } catch {
+      // Not registered by this version of the backend.
+    }
+  }
+  return out;
+}
+
+/** Logical cores, which onnxruntime sizes its default thread pool from (Node 21+ and browsers). */
+function logicalCores(): number | undefined {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: unknown } }).navigator?.hardwareConcurrency;
+  return typeof n === 'number' ? n : undefined;
+}
+
+/**
+ * What runs the model: last-bit differences between engines and backends must never mix. What
+ * is cheaply knowable goes in (backend, package and version, numeric flags, native TensorFlow
+ * version, the machine's core count when onnxruntime picks its thread count); CPU model and
+ * GPU driver do not, so records are bit-exact for the machine that wrote them.
+ */
+async function engineDescription(engine: OnnxEmbeddingEngine | undefined): Promise<Record<string, unknown>> {
+  if (engine) {
+    const cores = engine.cacheSettings.threads === 0 ? logicalCores() : undefined;
+    return { engine: 'onnx', ...engine.cacheSettings, ...(cores === undefined ? {} : { logicalCores: cores }) };
+  }
   let gpu: boolean | undefined;
+  let tensorflow: string | undefined;
   try {
     // tfjs-node and tfjs-node-gpu register the same backend name; only the binding tells them apart.
-    gpu = (tf.backend() as { binding?: { isUsingGpuDevice?: () => boolean } }).binding?.isUsingGpuDevice?.();
+    const binding = (tf.backend() as { binding?: { isUsingGpuDevice?: () => boolean; TF_Version?: unknown } }).binding;
+    gpu = binding?.isUsingGpuDevice?.();
+    tensorflow = typeof binding?.TF_Version === 'string' ? binding.TF_Version : undefined;
   } catch {
     gpu = undefined;
   }
-  return { engine: 'tfjs', backend: tf.getBackend(), tfjs: tf.version_core, ...(gpu === undefined ? {} : { gpu }) };
+  const backend = tf.getBackend();
+  const info = backendInfo();
+  return {
+    engine: 'tfjs',
+    backend,
+    tfjs: tf.version_core,
+    ...(info.package === undefined ? {} : { backendPackage: info.package }),
+    ...(info.version === undefined ? {} : { backendVersion: info.version }),
+    ...(tensorflow === undefined ? {} : { tensorflow }),
+    ...(gpu === undefined ? {} : { gpu }),
+    flags: await backendFlags(backend),
+  };
 }
 
 /**
@@ -146,7 +240,7 @@ export async function backboneFingerprint(
     cropFraction: config.cropFraction,
     interpolation: config.interpolation,
     weights: await weightsKey(),
-    ...engineDescription(engine),
+    ...(await engineDescription(engine)),
   };
   return { key: textSha256(JSON.stringify(description)), description };
 }

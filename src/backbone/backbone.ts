@@ -53,8 +53,9 @@ export interface EmbeddingModel {
   /**
    * What identifies the weights (and the code of `forward`) for an {@link EmbeddingCache}: a
    * string that changes whenever they do (`'my-model@v3'`, a checkpoint's SHA-256), or a
-   * function computing one. dvme's loaders hash the loaded weights; a model without it cannot
-   * use a cache.
+   * function computing one, called on every cached `embed` (keep it cheap: remember the hash
+   * until the weights change). dvme's loaders hash the loaded weights, again whenever they
+   * change; a model without it cannot use a cache.
    */
   readonly weightsKey?: string | (() => Promise<string>);
 }
@@ -384,7 +385,8 @@ export class Backbone {
    * @throws An {@link InvalidArgumentError} for a backbone made from a function without a
    * `weightsKey`; {@link DisposedError} after `dispose()`.
    *
-   * @remarks Since 0.1.0. The weights are hashed on the first call (about 0.3 s per 100 MB).
+   * @remarks Since 0.1.0. The weights are hashed on the first call (about 0.3 s per 100 MB),
+   * and again after they change (a tfjs model's `setWeights`, training).
    * @example
    * ```ts
    * import * as tf from '@tensorflow/tfjs-core';

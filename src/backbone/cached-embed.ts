@@ -5,8 +5,8 @@ import { Sha256, sha256Hex, toHex } from '../io/sha256.js';
 import type { EmbedOptions } from './backbone.js';
 import type { BackboneFingerprint } from './backbone-fingerprint.js';
 import { resolveEmbeddingCache } from './embedding-cache.js';
-import { toImageRuns, type ImageRuns } from './image-runs.js';
-import { isTensor, type ImageArray, type ImageInput, type ImagePixels } from './images.js';
+import { isDecodedImage, toImageRuns, type ImageRuns } from './image-runs.js';
+import { isTensor, type DecodedImage, type ImageArray, type ImageInput, type ImagePixels } from './images.js';
 
 /** @internal What the cache needs from the backbone it serves. */
 export interface CacheTarget {
@@ -22,6 +22,8 @@ interface KeyedImages {
   readonly keys: Uint8Array[];
   /** Images `indices` (ascending) in the input's own form, and how to free that form. */
   subset(indices: readonly number[]): { images: ImageInput; dispose(): void };
+  /** Says that images `indices` will not be asked for (found in the cache). */
+  release?(indices: readonly number[]): void;
 }
 
 const utf8 = new TextEncoder();
@@ -94,20 +96,37 @@ async function keyArray(images: ImageArray, range: string): Promise<KeyedImages>
 
 /**
  * A list of images (or one image object): each read through its run when it is hashed (a few
- * at a time: platform images are decoded on read), picked by reference.
+ * at a time: platform images are decoded on read), picked by reference. A platform image
+ * (`<video>`, a canvas) may show other pixels at every read, so the pixels hashed are kept, as
+ * a decoded image, and those are what gets embedded; they are let go once the image is found in
+ * the cache or embedded.
  */
 async function keyList(images: ImageInput, runs: ImageRuns): Promise<KeyedImages> {
   const at = runs.runs.flatMap((run) => Array.from({ length: run.count }, (_, i) => [run, i] as const));
+  const items: readonly unknown[] = Array.isArray(images) ? images : [images];
+  const held = new Map<number, DecodedImage>();
   const keys = await imageKeys(runs.count, (i) => {
     const [run, j] = at[i] as (typeof at)[number];
     const { height, width, channels, range } = run.source;
     // Runs of a list always carry pixels; a tensor or array never reaches here.
-    const pixels = run.pixels?.(j, j + 1) ?? new Uint8Array(0);
+    let pixels = run.pixels?.(j, j + 1) ?? new Uint8Array(0);
+    if (!isDecodedImage(items[i] as object)) {
+      // A copy: the platform may hand out a buffer it writes the next frame into.
+      pixels = pixels.slice();
+      held.set(i, { data: pixels, width, height, channels });
+    }
     return { bytes: asBytes(pixels), describe: `list:${pixels.constructor.name}\u0000${height}x${width}x${channels}\u0000${range}` };
   });
   return {
     keys,
-    subset: (idx) => ({ images: (Array.isArray(images) ? idx.map((i) => (images as readonly unknown[])[i]) : images) as ImageInput, dispose: () => undefined }),
+    subset: (idx) => {
+      const picked = idx.map((i) => held.get(i) ?? items[i]);
+      for (const i of idx) held.delete(i);
+      return { images: (Array.isArray(images) ? picked : picked[0]) as ImageInput, dispose: () => undefined };
+    },
+    release: (idx) => {
+      for (const i of idx) held.delete(i);
+    },
   };
 }
 
@@ -167,6 +186,7 @@ export async function embedThroughCache(
       firsts.push(i);
     }
   });
+  keyed.release?.(hex.flatMap((k, i) => (waiting.get(k)?.[0] === i ? [] : [i])));
   let done = n - [...waiting.values()].reduce((s, r) => s + r.length, 0);
   cache.count(done, n - done);
   onCacheLookup?.({ fingerprint: fingerprint.key, images: n, hits: done, misses: n - done, toCompute: firsts.length, location: cache.location });

@@ -128,12 +128,14 @@ function segmentName(): string {
  * @remarks
  * Since 0.1.0. An embedding is kept under the SHA-256 of its image (pixels, shape, element
  * type, pixel range) and of its backbone: id, embedding mode, weights (hashed from the loaded
- * weights the first time a cache is used, or the model's `weightsKey`), the fully resolved
- * preprocessing (with the call's `resize`), the engine and backend that run it (tfjs backend and
- * version, or onnxruntime's version and session settings), dvme's version and the cache format.
- * A hit returns the float32 bytes that were computed, so cached and uncached calls agree bit
- * for bit wherever an image's embedding does not depend on the other images of its batch (as
- * `embed` promises). Records are written after every batch, each with a CRC-32, one append-only
+ * weights the first time a cache is used and whenever they change, or the model's
+ * `weightsKey`), the fully resolved preprocessing (with the call's `resize`), the engine and
+ * backend that run it (tfjs backend, package version and numeric flags, or onnxruntime's
+ * version and session settings), dvme's version and the cache format. A hit returns the
+ * float32 bytes that were computed, so on the machine and configuration that wrote them cached
+ * and uncached calls agree bit for bit wherever an image's embedding does not depend on the
+ * other images of its batch (as `embed` promises); a cache shared between machines may return
+ * another machine's bits (equally valid, different in the last float bits). Records are written after every batch, each with a CRC-32, one append-only
  * segment per writer: a crash or `kill -9` loses at most the batch in flight, and a torn record
  * is ignored, never returned. Concurrent calls and processes are safe; they may embed the same
  * image twice. The records of a backbone are held in memory once read.

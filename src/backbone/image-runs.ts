@@ -44,7 +44,8 @@ export interface ImageRuns {
   readonly runs: readonly ImageRun[];
 }
 
-function isDecodedImage(x: object): x is DecodedImage {
+/** @internal Whether a list item is a decoded image `{ data, width, height }` (not a platform image). */
+export function isDecodedImage(x: object): x is DecodedImage {
   const d = x as Partial<DecodedImage>;
   return ArrayBuffer.isView(d.data) && typeof d.width === 'number' && typeof d.height === 'number' && !('shape' in x);
 }

@@ -25,15 +25,18 @@ export type ImageFileFormat = 'png' | 'jpeg';
  */
 export interface DecodeImageOptions {
   /**
-   * Element type of the pixels. `'uint8'`: 0-255 bytes, with 16-bit PNG samples rounded to the
-   * nearest 8-bit value (`round(v / 257)`). `'float32'`: 0-1, with 16-bit samples kept at full
+   * Element type of the pixels. `'uint8'`: 0-255 bytes, with 16-bit PNG samples cut to their
+   * high byte (`v >> 8`, as Pillow reads 16-bit RGB). `'float32'`: 0-1, with 16-bit samples kept at full
    * precision (`v / 65535`) and 8-bit ones divided by 255. `embed` reads either scale.
    * @defaultValue `'uint8'`
    */
   readonly pixelType?: 'uint8' | 'float32';
   /**
    * Largest `width * height` decoded: a larger header is an `ImageDecodeError` before any pixel
-   * memory is allocated, which guards against decompression bombs.
+   * memory is allocated, which guards against decompression bombs. The default (jpeg-js's own
+   * limit, a little above Pillow's warning at 89 M) admits large scans; at the limit one image
+   * takes 300-400 MB as bytes, four times that as float32, and `readImages` holds every image
+   * it reads, so lower it for files from untrusted sources.
    * @defaultValue `100_000_000`
    */
   readonly maxPixels?: number;
@@ -67,7 +70,7 @@ export interface ReadImagesOptions extends Omit<DecodeImageOptions, 'name'> {
  *
  * @remarks
  * Since 0.1.0. `channels` follows the file: 1 for grayscale, 3 for RGB (and palettes without
- * transparency, and JPEGs in YCbCr or Adobe CMYK), 4 for RGBA (RGB or grayscale with an alpha
+ * transparency, and JPEGs in YCbCr, RGB or Adobe CMYK), 4 for RGBA (RGB or grayscale with an alpha
  * channel, palettes with a tRNS chunk; gray + alpha becomes RGBA). A tRNS colour key of a gray or
  * RGB PNG is ignored, and so are colour profiles, gamma and EXIF orientation (as Pillow's
  * `Image.open` does): pixels are the stored ones.

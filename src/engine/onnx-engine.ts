@@ -18,7 +18,10 @@ export interface OnnxEngineInit {
   readonly id: string;
   /** Layout of a rank-4 output that the graph did not pool itself (models of unknown output rank). */
   readonly layout: 'NCHW' | 'NHWC';
-  /** A model whose batch size is fixed (exported with batch 1) runs that many images per call. */
+  /**
+   * A model whose batch size is fixed (exported with batch 1) runs that many images per call;
+   * fewer are padded with black images, whose outputs are dropped.
+   */
   readonly fixedBatch?: number;
   /** Known output width; otherwise found by running one blank image. */
   readonly embeddingDim?: number;
@@ -62,6 +65,17 @@ export function frontFeeds(
     [FRONT_INPUTS.cols]: m ? new ort.Tensor('float32', m.cols, [w, m.outW]) : empty,
     [FRONT_INPUTS.crop]: int64(ort, box),
   };
+}
+
+/** `batch` followed by black images up to `size` images of `per` values each. */
+function padBatch(batch: PixelBatch, size: number, per: number): PixelBatch {
+  const grow = <T extends Uint8Array | Float32Array>(data: T | undefined, make: (n: number) => T): T | undefined => {
+    if (data === undefined) return undefined;
+    const out = make(size * per);
+    out.set(data);
+    return out;
+  };
+  return { ...batch, count: size, u8: grow(batch.u8, (n) => new Uint8Array(n)), f32: grow(batch.f32, (n) => new Float32Array(n)) };
 }
 
 /** Global average pooling of an output the graph left as a feature map. */
@@ -146,20 +160,30 @@ export class OnnxEmbeddingEngine {
     }
   }
 
-  /** Runs one batch; returns `[count, dim]` row-major. */
+  /**
+   * Runs one batch; returns `[count, dim]` row-major. A model with a fixed batch size gets
+   * fewer images (the last batch, a run of one size in a list) padded with black images, whose
+   * outputs are dropped.
+   */
   async #run(batch: PixelBatch, [h, w, c]: readonly [number, number, number], plan: ResizePlan, filter: Interpolation): Promise<Float32Array> {
-    const feeds = frontFeeds(this.#rt.ort, batch, [h, w, c], plan, filter);
+    const fixed = this.#init.fixedBatch;
+    const count = batch.count;
+    const run = fixed !== undefined && count < fixed ? padBatch(batch, fixed, h * w * c) : batch;
+    const feeds = frontFeeds(this.#rt.ort, run, [h, w, c], plan, filter);
     const name = this.#init.output ?? 'embedding';
     const out = (await this.#session.run(feeds, [name]))[name];
     try {
-      if (out.dims.length === 4) return poolFeatureMap(out, this.#init.layout).data;
-      if (out.dims.length !== 2 || out.dims[0] !== batch.count) {
+      let rows: Float32Array;
+      if (out.dims.length === 4) rows = poolFeatureMap(out, this.#init.layout).data;
+      else if (out.dims.length !== 2 || out.dims[0] !== run.count) {
         throw new ShapeError(
-          `OnnxEmbeddingEngine(${this.#init.id}): the model returned shape [${out.dims.join(', ')}]; expected [${batch.count}, d] or a feature map.`,
+          `OnnxEmbeddingEngine(${this.#init.id}): the model returned shape [${out.dims.join(', ')}]; expected [${run.count}, d] or a feature map.`,
         );
+      } else {
+        // onnxruntime-node hands back a fresh array per call; copying keeps web GPU tensors safe too.
+        rows = Float32Array.from(out.data as Float32Array);
       }
-      // onnxruntime-node hands back a fresh array per call; copying keeps web GPU tensors safe too.
-      return Float32Array.from(out.data as Float32Array);
+      return run === batch ? rows : rows.slice(0, (rows.length / run.count) * count);
     } finally {
       out.dispose?.();
     }

@@ -40,6 +40,8 @@ export interface BackendInfo {
   readonly backend: string;
   /** Package that provided it, when dvme chose it; `undefined` when the app set it itself. */
   readonly package: string | undefined;
+  /** That package's version, read from its exports (`version_wasm`, ...), when it has one. */
+  readonly version?: string;
   /** The entrypoint that chose it (`'node'`, `'node-gpu'`, `'browser'`), if any. */
   readonly entrypoint: string | undefined;
   /** Candidates tried before this one and why each was passed over. */
@@ -87,8 +89,9 @@ export async function selectBackend(
 ): Promise<BackendInfo> {
   const skipped: { backend: string; package: string; reason: string }[] = [];
   for (const c of candidates) {
+    let loaded: unknown;
     try {
-      await c.load();
+      loaded = await c.load();
     } catch (e) {
       skipped.push({ backend: c.backend, package: c.package, reason: importFailure(c.package, e) });
       continue;
@@ -105,7 +108,8 @@ export async function selectBackend(
       continue;
     }
     await tf.ready();
-    chosen = { backend: tf.getBackend(), package: c.package, entrypoint, skipped };
+    const version = packageVersion(loaded, c.package);
+    chosen = { backend: tf.getBackend(), package: c.package, ...(version === undefined ? {} : { version }), entrypoint, skipped };
     return chosen;
   }
   const tried = skipped.map((s) => `  - ${s.package} (backend '${s.backend}'): ${s.reason}`).join('\n');
@@ -115,6 +119,19 @@ export async function selectBackend(
       `Install one of them, e.g. npm install ${candidates[candidates.length - 1]?.package ?? install}` +
       (candidates.length > 1 ? ` (or ${install}).` : '.'),
   );
+}
+
+/**
+ * The version a tfjs backend package exports: `version_wasm` / `version_webgl` / `version_cpu`
+ * (a string), or tfjs-node's `version` (a string, or an object keyed by package name).
+ */
+function packageVersion(module: unknown, pkg: string): string | undefined {
+  if (typeof module !== 'object' || module === null) return undefined;
+  for (const [name, value] of Object.entries(module)) if (name.startsWith('version_') && typeof value === 'string') return value;
+  const version = (module as { version?: unknown }).version;
+  if (typeof version === 'string') return version;
+  const own = typeof version === 'object' && version !== null ? (version as Record<string, unknown>)[pkg.replace(/^@[^/]+\//, '')] : undefined;
+  return typeof own === 'string' ? own : undefined;
 }
 
 function importFailure(pkg: string, e: unknown): string {

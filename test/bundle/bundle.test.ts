@@ -9,8 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // repo's node_modules so the test needs no network.
 const root = join(import.meta.dirname, '../..');
 const subpaths = ['dvme', 'dvme/metrics', 'dvme/node', 'dvme/node-gpu', 'dvme/browser'];
+const images = join(root, 'test/fixtures/images');
 let app: string;
 let bare: string;
+let withJpeg: string;
 
 function run(cwd: string, code: string, type: 'module' | 'commonjs'): string {
   return execFileSync(process.execPath, ['--input-type', type, '-e', code], {
@@ -37,13 +39,16 @@ beforeAll(() => {
   execFileSync('npm', ['pack', '--silent', '--pack-destination', tarballs], { cwd: root, stdio: 'ignore' });
   app = mkdtempSync(join(tmpdir(), 'dvme-app-'));
   bare = mkdtempSync(join(tmpdir(), 'dvme-bare-'));
+  withJpeg = mkdtempSync(join(tmpdir(), 'dvme-jpeg-'));
   install(app, tarballs, true);
   install(bare, tarballs, false);
+  install(withJpeg, tarballs, true);
+  symlinkSync(join(root, 'node_modules', 'jpeg-js'), join(withJpeg, 'node_modules', 'jpeg-js'));
   rmSync(tarballs, { recursive: true });
 });
 
 afterAll(() => {
-  for (const dir of [app, bare]) if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [app, bare, withJpeg]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the packed package', () => {
@@ -68,6 +73,22 @@ describe('the packed package', () => {
     const expected = run(app, esm, 'module');
     expect(['wasm', 'tensorflow']).toContain(expected);
     expect(run(app, cjs, 'commonjs')).toBe(expected);
+  });
+
+  it('dvme/node decodes PNG without jpeg-js, and names the install command for a JPEG (ESM and CJS)', () => {
+    const body = (imp: string) => `${imp}
+      const png = await decodeImage(${JSON.stringify(join(images, 'rgb8.png'))});
+      const jpeg = await decodeImage(${JSON.stringify(join(images, 'rgb-420.jpg'))}).then(
+        (j) => [j.width, j.height, j.channels].join('x'),
+        (e) => [BackendUnavailableError.is(e), e.message.includes('npm install jpeg-js')].join(' '));
+      console.log([png.width, png.height, png.channels].join('x'), jpeg);`;
+    const esm = body("import { BackendUnavailableError, decodeImage } from 'dvme/node';");
+    const cjs = `(async () => { ${body("const { BackendUnavailableError, decodeImage } = require('dvme/node');")} })()`;
+    // jpeg-js is a dependency that npm installs; this app lacks it on purpose.
+    expect(run(app, esm, 'module')).toBe('28x28x3 true true');
+    expect(run(app, cjs, 'commonjs')).toBe('28x28x3 true true');
+    expect(run(withJpeg, esm, 'module')).toBe('28x28x3 53x45x3');
+    expect(run(withJpeg, cjs, 'commonjs')).toBe('28x28x3 53x45x3');
   });
 
   it('an error from the ESM build is recognised by the CJS build (two copies)', () => {

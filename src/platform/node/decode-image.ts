@@ -77,11 +77,14 @@ async function readBytes(owner: string, source: unknown): Promise<Uint8Array> {
  * @remarks
  * Since 0.1.0. PNG: every colour type and bit depth (1 to 16), palettes with transparency,
  * Adam7 interlacing; the pixels equal Pillow's exactly (tested on fixtures Pillow wrote and
- * decoded). 16-bit samples are rounded to 8 bits unless `pixelType: 'float32'`. JPEG:
- * baseline and progressive, 8-bit, grayscale (one channel), YCbCr and Adobe CMYK (RGB out);
- * chroma is upsampled and colours converted as libjpeg does, but jpeg-js's IDCT differs a little
- * from libjpeg-turbo's, so pixels differ from Pillow's by at most 3 levels, 0.16 on average, on
- * the test fixtures (4:4:4, 4:2:2, 4:2:0, progressive; grayscale: 1 and 0.07). Colour profiles,
+ * decoded). 16-bit samples keep their high byte unless `pixelType: 'float32'` (as Pillow reads
+ * 16-bit RGB; Pillow's own 8-bit conversion of 16-bit gray clips at 255 instead). JPEG:
+ * baseline and progressive, 8-bit, grayscale (one channel), YCbCr, RGB and Adobe CMYK (RGB out,
+ * as Pillow's `convert('RGB')`), the colour space read as libjpeg reads it (JFIF marker, Adobe
+ * transform, component ids); chroma is upsampled and colours converted as libjpeg does, but
+ * jpeg-js's IDCT differs a little from libjpeg-turbo's, so pixels differ from Pillow's by at most
+ * 3 levels, 0.16 on average, on the test fixtures (4:4:4, 4:2:2, 4:2:0, progressive, Adobe-marked;
+ * grayscale, stored RGB and CMYK: 1 and 0.09). Colour profiles,
  * gamma and EXIF orientation are not applied. Random corruptions of valid files are fuzz-tested
  * to decode or throw `ImageDecodeError`, nothing else.
  * @example

@@ -35,6 +35,9 @@ const UNSUPPORTED_FRAMES: Readonly<Record<number, string>> = {
   0xcd: 'hierarchical arithmetic-coded', 0xce: 'hierarchical arithmetic-coded progressive', 0xcf: 'hierarchical arithmetic-coded lossless',
 };
 
+/** How the components are to be read, as libjpeg decides it (`default_decompress_parms`). */
+type ColourSpace = 'gray' | 'ycc' | 'rgb' | 'cmyk' | 'ycck';
+
 interface Frame {
   readonly precision: number;
   readonly height: number;
@@ -42,17 +45,37 @@ interface Frame {
   readonly components: number;
   /** Horizontal and vertical sampling factors of each component. */
   readonly sampling: readonly (readonly [number, number])[];
-  /** The transform flag of an Adobe APP14 marker (0: stored as RGB / CMYK), if there is one. */
-  readonly adobeTransform: number | undefined;
+  readonly colourSpace: ColourSpace;
+  /** Offsets of the transform bytes of the Adobe APP14 markers (libjpeg and jpeg-js heed the last). */
+  readonly adobeTransformAt: readonly number[];
+}
+
+/** Component ids 'R', 'G', 'B', which libjpeg reads as RGB when no marker says otherwise. */
+const RGB_IDS = [0x52, 0x47, 0x42];
+
+/**
+ * libjpeg's rule for the colour space: three components are YCbCr under a JFIF marker, else as
+ * an Adobe marker's transform says (0: RGB, others: YCbCr), else RGB when the component ids are
+ * 'R', 'G', 'B', else YCbCr; four are CMYK under an Adobe transform 0, else YCCK.
+ */
+function colourSpaceOf(components: number, ids: readonly number[], jfif: boolean, adobeTransform: number | undefined): ColourSpace {
+  if (components === 1) return 'gray';
+  if (components === 4) return adobeTransform === 0 ? 'cmyk' : 'ycck';
+  if (jfif) return 'ycc';
+  if (adobeTransform !== undefined) return adobeTransform === 0 ? 'rgb' : 'ycc';
+  return ids.every((id, k) => id === RGB_IDS[k]) ? 'rgb' : 'ycc';
 }
 
 /**
  * Finds the frame header (SOF), to check what jpeg-js can decode before it allocates anything,
- * and the Adobe marker, which says whether three components are YCbCr or RGB.
+ * and the JFIF and Adobe markers up to the first scan (where libjpeg decides), which say what
+ * colour space the components are in.
  */
 function readFrame(ctx: DecodeContext, bytes: Uint8Array): Frame {
   const u16 = (at: number) => ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
-  let adobeTransform: number | undefined;
+  const adobeTransformAt: number[] = [];
+  let jfif = false;
+  let sof: Omit<Frame, 'colourSpace' | 'adobeTransformAt'> & { readonly ids: readonly number[] } | undefined;
   let pos = 2;
   while (pos + 4 <= bytes.length) {
     if (bytes[pos] !== 0xff) ctx.fail(`a marker was expected at byte ${pos}, found 0x${(bytes[pos] as number).toString(16)}: the file is corrupt`);
@@ -61,27 +84,38 @@ function readFrame(ctx: DecodeContext, bytes: Uint8Array): Frame {
       pos += 1; // fill byte
       continue;
     }
-    if (marker === 0xda || marker === 0xd9) break; // scan data or end of image before any frame
+    if (marker === 0xda || marker === 0xd9) break; // the first scan, or the end of the image
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
       pos += 2; // markers without a length
       continue;
     }
     const length = u16(pos + 2);
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+    if (sof === undefined && marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       if (pos + 10 > bytes.length) break;
       const kind = UNSUPPORTED_FRAMES[marker];
       if (kind) ctx.fail(`it is a ${kind} JPEG, which dvme does not decode (baseline and progressive only); re-encode it as a baseline JPEG or a PNG`);
       const components = bytes[pos + 9] as number;
+      const ids = Array.from({ length: components }, (_, k) => bytes[pos + 10 + 3 * k] ?? 0);
       const sampling = Array.from({ length: components }, (_, k) => {
         const hv = bytes[pos + 11 + 3 * k] ?? 0x11;
         return [hv >> 4, hv & 15] as const;
       });
-      return { precision: bytes[pos + 4] as number, height: u16(pos + 5), width: u16(pos + 7), components, sampling, adobeTransform };
+      sof = { precision: bytes[pos + 4] as number, height: u16(pos + 5), width: u16(pos + 7), components, sampling, ids };
     }
-    if (marker === 0xee && length >= 12 && pos + 16 <= bytes.length && ascii5(bytes, pos + 4) === 'Adobe') adobeTransform = bytes[pos + 15];
+    // The lengths libjpeg requires (jdmarker.c): APP0 'JFIF\0' of 14 data bytes, APP14 'Adobe' of
+    // 12, its transform in the last.
+    if (marker === 0xe0 && length >= 16 && ascii5(bytes, pos + 4) === 'JFIF\0') jfif = true;
+    if (marker === 0xee && length >= 14 && pos + 16 <= bytes.length && ascii5(bytes, pos + 4) === 'Adobe') adobeTransformAt.push(pos + 15);
     pos += 2 + length;
   }
-  ctx.truncated('it has no frame header (SOF marker) before its image data');
+  if (sof === undefined) ctx.truncated('it has no frame header (SOF marker) before its image data');
+  const { ids, ...frame } = sof;
+  const last = adobeTransformAt.at(-1);
+  const adobeTransform = last === undefined ? undefined : (bytes[last] as number);
+  if (frame.components === 4 && adobeTransform === undefined) {
+    ctx.fail('it has 4 colour components without an Adobe marker (plain CMYK), which jpeg-js does not decode; convert it to RGB first');
+  }
+  return { ...frame, colourSpace: colourSpaceOf(frame.components, ids, jfif, adobeTransform), adobeTransformAt };
 }
 
 function ascii5(bytes: Uint8Array, at: number): string {
@@ -95,8 +129,9 @@ function hasEnd(bytes: Uint8Array): boolean {
 }
 
 /**
- * @internal Decodes a baseline or progressive 8-bit JPEG (grayscale, YCbCr, Adobe CMYK / YCCK)
- * with jpeg-js. Grayscale stays one channel; everything else comes out RGB.
+ * @internal Decodes a baseline or progressive 8-bit JPEG (grayscale, YCbCr, RGB, Adobe CMYK /
+ * YCCK) with jpeg-js, reading the colour space as libjpeg does. Grayscale stays one channel;
+ * everything else comes out RGB.
  */
 export function decodeJpeg(ctx: DecodeContext, bytes: Uint8Array, decode: JpegJsDecode): DecodedImageFile {
   const frame = readFrame(ctx, bytes);
@@ -106,15 +141,24 @@ export function decodeJpeg(ctx: DecodeContext, bytes: Uint8Array, decode: JpegJs
     ctx.fail(`it has ${frame.components} colour components; dvme decodes 1 (grayscale), 3 (YCbCr / RGB) and 4 (Adobe CMYK)`);
   }
   ctx.checkPixels(frame.width, frame.height);
-  // jpeg-js repeats subsampled chroma and converts YCbCr with truncation; doing both here as
-  // libjpeg does brings the pixels close to libjpeg-turbo's (Pillow's).
-  const ycc = frame.components === 3 && frame.adobeTransform !== 0;
+  // jpeg-js converts YCbCr whenever an Adobe marker's transform is not 0, whatever its
+  // colorTransform option says, and converts with truncation after repeating subsampled chroma.
+  // So it gets a copy with those transforms set to 0 and returns the components as stored; the
+  // upsampling and colour conversion are done here, as libjpeg does them, which brings the pixels
+  // close to libjpeg-turbo's (Pillow's). Four components stay with jpeg-js: it turns Adobe CMYK
+  // (and YCCK) to RGB itself.
+  const three = frame.components === 3;
+  let input = bytes;
+  if (three && frame.adobeTransformAt.some((at) => bytes[at] !== 0)) {
+    input = bytes.slice();
+    for (const at of frame.adobeTransformAt) input[at] = 0;
+  }
   let rgb: { width: number; height: number; data: Uint8Array };
   try {
-    rgb = decode(bytes, {
+    rgb = decode(input, {
       useTArray: true,
       formatAsRGBA: false,
-      ...(ycc ? { colorTransform: false } : {}),
+      colorTransform: false,
       maxResolutionInMP: ctx.maxPixels / 1e6,
       // jpeg-js counts its coefficient blocks too: 4 bytes per coefficient and component.
       maxMemoryUsageInMB: Math.max(512, Math.ceil((ctx.maxPixels * 4 * (frame.components + 1)) / 2 ** 20)),
@@ -127,9 +171,10 @@ export function decodeJpeg(ctx: DecodeContext, bytes: Uint8Array, decode: JpegJs
   if (rgb.width !== frame.width || rgb.height !== frame.height || rgb.data.length !== frame.width * frame.height * 3) {
     ctx.fail(`jpeg-js decoded ${rgb.width} x ${rgb.height} from a ${frame.width} x ${frame.height} frame header: the file is corrupt`);
   }
-  if (ycc) {
+  if (three) {
+    // libjpeg upsamples subsampled components the same way whatever their colour space.
     upsampleChromaLikeLibjpeg(rgb.data, rgb.width, rgb.height, frame.sampling);
-    yccToRgb(rgb.data);
+    if (frame.colourSpace === 'ycc') yccToRgb(rgb.data);
   }
   const channels = frame.components === 1 ? 1 : 3;
   const n = rgb.width * rgb.height * channels;

@@ -5,6 +5,8 @@ import { isMissing, nodeCacheDir } from './node-cache.js';
 
 /** Extension of segment files: `clear()` deletes these and nothing else. */
 const EXT = '.dvec';
+/** A group folder as `EmbeddingCache` names them: `<backbone id>-<32 hex digits of its fingerprint>`. */
+const GROUP_NAME = /^[A-Za-z0-9._-]{0,64}-[0-9a-f]{32}$/;
 
 /**
  * @internal An {@link EmbeddingStore} of files: `<dir>/<group>/<segment>.dvec`. Appends use
@@ -64,11 +66,12 @@ export class NodeEmbeddingStore implements EmbeddingStore {
       if (isMissing(e)) return;
       throw e;
     }
-    // Only segment files go, and then their folder if it is empty: the folder may be the
-    // user's own, holding other files.
+    // Only segment files go, and then their folder if it is empty and the cache's own (it held
+    // segments, or has a group's name): `dir` may be the user's, holding other files and folders.
     for (const g of groups) {
-      for (const segment of await this.list(g).catch(() => [])) await rm(join(this.location, g, segment + EXT), { force: true });
-      await rmdir(join(this.location, g)).catch(() => undefined);
+      const segments = await this.list(g).catch(() => []);
+      for (const segment of segments) await rm(join(this.location, g, segment + EXT), { force: true });
+      if (group !== undefined || segments.length > 0 || GROUP_NAME.test(g)) await rmdir(join(this.location, g)).catch(() => undefined);
     }
   }
 }

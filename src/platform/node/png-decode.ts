@@ -199,11 +199,12 @@ export function decodePng(ctx: DecodeContext, bytes: Uint8Array): DecodedImageFi
   const float = ctx.pixelType === 'float32';
   const out = float ? new Float32Array(width * height * outChannels) : new Uint8Array(width * height * outChannels);
   const max = 2 ** depth - 1;
-  // One sample to the output scale: 16-bit rounds to 8 bits (or keeps full precision as
-  // float); 1-, 2- and 4-bit gray scales up to 8 bits as the PNG specification says.
+  // One sample to the output scale: 16-bit keeps its high byte, as Pillow reads 16-bit RGB(A)
+  // (or full precision as float); 1-, 2- and 4-bit gray scales up to 8 bits as the PNG
+  // specification says.
   const level =
     depth === 16
-      ? float ? (v: number) => v / 65535 : (v: number) => ((v + 128) / 257) | 0
+      ? float ? (v: number) => v / 65535 : (v: number) => v >> 8
       : float ? (v: number) => (v * (255 / max)) / 255 : (v: number) => v * (255 / max);
   const byte = float ? (v: number) => v / 255 : (v: number) => v;
   const samples = new Array<number>(spp);

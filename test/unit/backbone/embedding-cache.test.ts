@@ -1,4 +1,4 @@
-import '@tensorflow/tfjs-backend-cpu';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
@@ -141,7 +141,7 @@ describe('Backbone.embed with an EmbeddingCache', () => {
     backbone.dispose();
   });
 
-  it('misses when the weights, preprocessing, mode, pixel range or engine settings differ', async () => {
+  it('misses when the weights, preprocessing, mode or pixel range differ', async () => {
     const images = pool(3);
     const cache = EmbeddingCache.inMemory();
     const variants: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
@@ -196,6 +196,75 @@ describe('Backbone.embed with an EmbeddingCache', () => {
     await c.embed(images, { as: 'array', cache });
     expect(cache.stats.computed).toBe(8);
     for (const x of [a, b, c]) x.dispose();
+  });
+
+  it('rehashes a LayersModel whose weights changed (setWeights): no stale embeddings', async () => {
+    const input = tfl.input({ shape: [4, 4, 3] });
+    const conv = tfl.layers.conv2d({ filters: 2, kernelSize: 3, kernelInitializer: tfl.initializers.glorotUniform({ seed: 5 }) });
+    const model = tfl.model({ inputs: input, outputs: tfl.layers.globalAveragePooling2d({}).apply(conv.apply(input)) as tfl.SymbolicTensor });
+    const backbone = Backbone.fromModel(model, { id: 'tiny', inputSize: 4, ...norm });
+    const images = pool(3);
+    const cache = EmbeddingCache.inMemory();
+    const before = await backbone.fingerprint();
+    const first = await backbone.embed(images, { as: 'array', cache });
+    expect(await backbone.fingerprint()).toBe(before); // unchanged weights: the same key
+    const doubled = model.getWeights().map((w) => tf.mul(w, 2));
+    model.setWeights(doubled);
+    doubled.forEach((t) => t.dispose());
+    expect(await backbone.fingerprint()).not.toBe(before);
+    const fresh = await backbone.embed(images, { as: 'array' });
+    const cached = await backbone.embed(images, { as: 'array', cache });
+    expect(bits(cached.data)).toEqual(bits(fresh.data));
+    expect(bits(cached.data)).not.toEqual(bits(first.data));
+    expect(cache.stats).toMatchObject({ hits: 0, computed: 6 });
+    // Back to the first weights (new tensors, the same values): the first records again.
+    const halved = model.getWeights().map((w) => tf.div(w, 2));
+    model.setWeights(halved);
+    halved.forEach((t) => t.dispose());
+    expect(await backbone.fingerprint()).toBe(before);
+    expect(bits((await backbone.embed(images, { as: 'array', cache })).data)).toEqual(bits(first.data));
+    expect(cache.stats.hits).toBe(3);
+    backbone.dispose();
+  });
+
+  it('calls a weightsKey function on every cached call', async () => {
+    let version = 1;
+    let calls = 0;
+    const { model, seen } = counting(null);
+    const weightsKey = async () => {
+      calls += 1;
+      return `stats@${version}`;
+    };
+    const backbone = Backbone.fromModel({ ...model, weightsKey }, { id: 'stats', inputSize: 4, embeddingDim: 9, ...norm });
+    const cache = EmbeddingCache.inMemory();
+    const images = pool(2);
+    await backbone.embed(images, { as: 'array', cache });
+    await backbone.embed(images, { as: 'array', cache });
+    expect([calls, seen.images]).toEqual([2, 2]);
+    version = 2;
+    await backbone.embed(images, { as: 'array', cache });
+    expect([calls, seen.images]).toEqual([3, 4]);
+    backbone.dispose();
+  });
+
+  it('misses when the tfjs backend or its numeric flags differ', async () => {
+    const { backbone } = makeBackbone();
+    const onCpu = await backbone.fingerprint();
+    // Stand-ins: fingerprint() runs no kernel, so a backend needs only a name and its flags.
+    tf.registerBackend('webgl', () => new MathBackendCPU());
+    tf.env().registerFlag('WEBGL_PACK', () => true); // tfjs-backend-webgl is not imported here
+    try {
+      await tf.setBackend('webgl');
+      const packed = await backbone.fingerprint();
+      tf.env().set('WEBGL_PACK', false);
+      const unpacked = await backbone.fingerprint();
+      expect(new Set([onCpu, packed, unpacked]).size).toBe(3);
+    } finally {
+      await tf.setBackend('cpu');
+      tf.removeBackend('webgl');
+    }
+    expect(await backbone.fingerprint()).toBe(onCpu);
+    backbone.dispose();
   });
 
   it('concurrent calls on one cache are safe and leave every image cached', async () => {
@@ -294,6 +363,41 @@ describe('Backbone.embed with an EmbeddingCache', () => {
     const again = await backbone.embed([c, b], { as: 'array', cache });
     expect(seen.images).toBe(0);
     expect(bits(again.data)).toEqual(bits((await backbone.embed([c, b], { as: 'array' })).data));
+    backbone.dispose();
+  });
+
+  it('embeds the pixels it hashed from a platform image that changes between reads (a <video>)', async () => {
+    const { backbone, seen } = makeBackbone();
+    const frame = (salt: number): DecodedImage => ({ data: Uint8Array.from({ length: 7 * 5 * 4 }, (_, i) => (i * 13 + salt * 71) % 256), width: 7, height: 5, channels: 4 });
+    const frames = [frame(1), frame(2), frame(3), frame(4)];
+    class Video {
+      reads = 0;
+    }
+    // Each read shows the next frame, in a buffer the "player" reuses.
+    const buffer = new Uint8Array(7 * 5 * 4);
+    registerPlatform({
+      ...nodePlatform,
+      openImage: (x) =>
+        x instanceof Video ? { width: 7, height: 5, read: () => (buffer.set(frames[x.reads++ % frames.length]!.data), buffer) } : undefined,
+    });
+    try {
+      const cache = EmbeddingCache.inMemory();
+      const alone = async (f: DecodedImage) => bits((await backbone.embed(f, { as: 'array' })).data);
+      // Frame 0 is hashed; it must be frame 0 that is embedded and stored under its key.
+      expect(bits((await backbone.embed(new Video() as never, { as: 'array', cache })).data)).toEqual(await alone(frames[0]!));
+      // A list: each video read once, for its hash; a repeated frame is a hit.
+      const [v, w] = [new Video(), new Video()];
+      w.reads = 1;
+      const list = await backbone.embed([v, w, frames[2]!] as never, { as: 'array', cache, batchSize: 1 });
+      expect(bits(list.data)).toEqual([...(await alone(frames[0]!)), ...(await alone(frames[1]!)), ...(await alone(frames[2]!))]);
+      expect([v.reads, w.reads]).toEqual([1, 2]);
+      seen.images = 0;
+      const hits = await backbone.embed([frames[0]!, frames[1]!], { as: 'array', cache });
+      expect(seen.images).toBe(0);
+      expect(bits(hits.data)).toEqual([...(await alone(frames[0]!)), ...(await alone(frames[1]!))]);
+    } finally {
+      registerPlatform(nodePlatform);
+    }
     backbone.dispose();
   });
 

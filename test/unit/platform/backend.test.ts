@@ -1,5 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError } from '../../../src/errors/index.js';
 import { backendInfo, selectBackend } from '../../../src/platform/backend.js';
@@ -21,6 +23,17 @@ describe('selectBackend', () => {
       'installed but failed to load: boom',
     ]);
     expect(backendInfo()).toBe(info);
+  });
+
+  it("records the version the package exports (version_cpu, or tfjs-node's version object)", async () => {
+    const manifest = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-cpu/package.json');
+    const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+    const cpu = await selectBackend('node', [{ backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', load: () => import('@tensorflow/tfjs-backend-cpu') }]);
+    expect(cpu.version).toBe(version);
+    const node = await selectBackend('node', [{ backend: 'cpu', package: '@tensorflow/tfjs-node', load: async () => ({ version: { 'tfjs-node': '9.8.7', 'tfjs-core': '1.0.0' } }) }]);
+    expect(node.version).toBe('9.8.7');
+    const bare = await selectBackend('node', [{ backend: 'cpu', package: 'pkg', load: () => Promise.resolve() }]);
+    expect(bare.version).toBeUndefined();
   });
 
   it('skips a package that loads but whose backend is not registered', async () => {

@@ -32,18 +32,19 @@ describe(`decodeImage: PNG equals Pillow ${PILLOW_VERSION} exactly`, () => {
       expect(Array.from(image.data)).toEqual(Array.from(pil));
       return;
     }
-    // 16-bit: full precision as float32; uint8 rounds each sample to the nearest 8-bit level.
+    // 16-bit: full precision as float32; uint8 keeps each sample's high byte.
     const full = await decodeImage(imageFile(name), { pixelType: 'float32' });
     expect(full.data).toBeInstanceOf(Float32Array);
     const values = Array.from(full.data, (v) => Math.round(v * 65535));
     // Pillow keeps 16-bit gray (mode 'I') but reads 16-bit RGB(A) as their high bytes, so those
-    // are checked against the samples the script encoded, and their high bytes against Pillow.
+    // are checked against the samples the script encoded.
     const pil16 = ref.pilMode === 'I';
     const encoded = pil16 ? pil : samples(ref.source!);
     if (ref.source) expect(Array.from(samples(ref.source))).toEqual(Array.from(encoded));
     expect(values).toEqual(Array.from(encoded));
-    if (!pil16) expect(values.map((v) => v >> 8)).toEqual(Array.from(pil));
-    expect(Array.from(image.data)).toEqual(Array.from(encoded, (v) => Math.round(v / 257)));
+    // uint8 16-bit RGB(A) is exactly Pillow's 8-bit reading; for gray, whose 8-bit conversion
+    // in Pillow ('I' to 'L') clips at 255, the high bytes of Pillow's 16-bit samples.
+    expect(Array.from(image.data)).toEqual(pil16 ? Array.from(pil, (v) => v >> 8) : Array.from(pil));
   });
 
   it("pixelType 'float32' of an 8-bit file is its bytes / 255", async () => {
@@ -63,7 +64,7 @@ describe(`decodeImage: PNG equals Pillow ${PILLOW_VERSION} exactly`, () => {
 
 // Measured on these fixtures (jpeg-js's IDCT against libjpeg-turbo's ISLOW, with libjpeg's fancy
 // upsampling and fixed-point colour conversion done by dvme): RGB max 3 levels, mean <= 0.158;
-// grayscale max 1, mean 0.065. The bounds sit a little above.
+// grayscale, stored RGB and Adobe CMYK max 1, mean <= 0.089. The bounds sit a little above.
 const JPEG_TOLERANCE = { rgb: { max: 4, mean: 0.2 }, gray: { max: 2, mean: 0.1 } };
 
 describe(`decodeImage: JPEG within ${JSON.stringify(JPEG_TOLERANCE)} of Pillow ${PILLOW_VERSION} (libjpeg-turbo)`, () => {
@@ -83,6 +84,26 @@ describe(`decodeImage: JPEG within ${JSON.stringify(JPEG_TOLERANCE)} of Pillow $
     const bound = ref.channels === 1 ? JPEG_TOLERANCE.gray : JPEG_TOLERANCE.rgb;
     expect(max).toBeLessThanOrEqual(bound.max);
     expect(sum / pil.length).toBeLessThanOrEqual(bound.mean);
+  });
+
+  it('reads the colour space as libjpeg does: JFIF, then the Adobe transform, then component ids', async () => {
+    // The same stored YCbCr samples, read as YCbCr or as RGB: the two differ by up to ~150 levels,
+    // so each fixture above (Pillow's decoding of it) pins the reading.
+    const names = ['adobe1-420.jpg', 'adobe0-jfif.jpg', 'adobe0-rgb-420.jpg', 'ids-rgb-422.jpg', 'cmyk.jpg'];
+    for (const name of names) expect(jpegNames).toContain(name);
+    const asYcc = await decodeImage(imageFile('adobe1-420.jpg'));
+    const asRgb = await decodeImage(imageFile('adobe0-rgb-420.jpg'));
+    const far = Array.from(asYcc.data).some((v, i) => Math.abs(v - (asRgb.data[i] as number)) > 100);
+    expect(far).toBe(true);
+    expect((await decodeImage(imageFile('cmyk.jpg'))).channels).toBe(3);
+  });
+
+  it('refuses 4 components without an Adobe marker (plain CMYK, which jpeg-js does not read)', async () => {
+    const cmyk = imageFile('cmyk.jpg');
+    expect([cmyk[2], cmyk[3], String.fromCharCode(...cmyk.subarray(6, 11))]).toEqual([0xff, 0xee, 'Adobe']);
+    const length = ((cmyk[4] as number) << 8) | (cmyk[5] as number);
+    const plain = new Uint8Array([...cmyk.subarray(0, 2), ...cmyk.subarray(4 + length)]);
+    await decodeError(plain, /4 colour components without an Adobe marker \(plain CMYK\)/);
   });
 
   it('grayscale JPEGs come out as one channel; float32 is bytes / 255', async () => {
