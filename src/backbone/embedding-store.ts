@@ -1,3 +1,4 @@
+import { concatBytes } from '../io/concat-bytes.js';
 /**
  * Where an {@link EmbeddingCache} keeps its bytes: append-only segments grouped by backbone
  * fingerprint. `dvme/node` stores them as files under a folder, `dvme/browser` in Cache Storage,
@@ -44,15 +45,6 @@ export interface EmbeddingStore {
   clear(group?: string): Promise<void>;
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 /** @internal An {@link EmbeddingStore} in memory: lost with the process. */
 export class MemoryEmbeddingStore implements EmbeddingStore {
@@ -65,7 +57,7 @@ export class MemoryEmbeddingStore implements EmbeddingStore {
 
   async read(group: string, segment: string, from: number): Promise<Uint8Array> {
     const chunks = this.#groups.get(group)?.get(segment) ?? [];
-    return concat(chunks).subarray(from);
+    return concatBytes(chunks).subarray(from);
   }
 
   async append(group: string, segment: string, bytes: Uint8Array): Promise<void> {
@@ -83,5 +75,3 @@ export class MemoryEmbeddingStore implements EmbeddingStore {
   }
 }
 
-/** @internal Joins a segment's appended chunks; shared by stores that keep chunks apart. */
-export { concat as concatChunks };

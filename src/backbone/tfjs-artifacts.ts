@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointFormatError, InvalidArgumentError } from '../errors/index.js';
 import { currentPlatform, readLocalFile } from '../platform/platform.js';
+import { concatBytes } from '../io/concat-bytes.js';
 
 /**
  * Where a TensorFlow.js model comes from: a local path to `model.json` (read through the
@@ -51,15 +52,6 @@ function checkWeightBytes(owner: string, where: string, artifacts: tf.io.ModelAr
   }
 }
 
-function concat(buffers: readonly Uint8Array[]): ArrayBuffer {
-  const out = new Uint8Array(buffers.reduce((s, b) => s + b.byteLength, 0));
-  let at = 0;
-  for (const b of buffers) {
-    out.set(b, at);
-    at += b.byteLength;
-  }
-  return out.buffer;
-}
 
 function fileUrlToPath(url: string): string {
   const path = decodeURIComponent(new URL(url).pathname);
@@ -91,7 +83,7 @@ async function loadLocal(owner: string, path: string, options: ArtifactLoadOptio
         options.onProgress?.((shards.length + 1) / (files.length + 1));
       }
     }
-    return [manifest.flatMap((group) => group.weights), concat(shards)];
+    return [manifest.flatMap((group) => group.weights), concatBytes(shards).buffer as ArrayBuffer];
   });
 }
 

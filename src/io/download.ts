@@ -8,6 +8,7 @@ import {
 } from '../errors/index.js';
 import { openPlatformCache, type CacheWriter, type DownloadCache } from '../platform/platform.js';
 import { sha256Hex } from './sha256.js';
+import { concatBytes } from './concat-bytes.js';
 
 /**
  * Options of {@link download}.
@@ -253,14 +254,7 @@ class Sink {
   bytes(): Uint8Array {
     const head = this.#buffer?.subarray(0, this.#filled);
     if (head && this.#chunks.length === 0) return head;
-    const parts = head ? [head, ...this.#chunks] : this.#chunks;
-    const out = new Uint8Array(parts.reduce((s, c) => s + c.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
+    return concatBytes(head ? [head, ...this.#chunks] : this.#chunks);
   }
 }
 

@@ -10,6 +10,7 @@ import type { CheckpointSource, FromCheckpointOptions } from '../from-checkpoint
 import type { TfjsModelSource } from '../tfjs-artifacts.js';
 import type { TfjsBackboneEntry, TorchBackboneEntry } from './entry.js';
 import { getBackboneEntry } from './registry.js';
+import { concatBytes } from '../../io/concat-bytes.js';
 
 /**
  * Options of {@link loadBackbone}: overrides of the entry's pretrained config, where the weights
@@ -101,15 +102,6 @@ async function loadTorch(entry: TorchBackboneEntry, options: LoadBackboneOptions
   return Backbone.fromCheckpoint(entry.arch, source, init);
 }
 
-function concat(parts: readonly Uint8Array[]): ArrayBuffer {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out.buffer;
-}
 
 /**
  * Downloads `model.json` and its shards into the cache, each shard checked against the
@@ -151,7 +143,7 @@ async function downloadTfjs(entry: TfjsBackboneEntry, options: LoadBackboneOptio
   }
   return {
     load: () =>
-      tf.io.getModelArtifactsForJSON(json, async (manifest) => [manifest.flatMap((g) => g.weights), concat(shards)]),
+      tf.io.getModelArtifactsForJSON(json, async (manifest) => [manifest.flatMap((g) => g.weights), concatBytes(shards).buffer as ArrayBuffer]),
   };
 }
 

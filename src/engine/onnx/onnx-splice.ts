@@ -5,6 +5,7 @@ import { imageFrontGraph } from './image-front.js';
 import { encodeGraphFields } from './onnx-model.js';
 import { ProtoWriter } from './protobuf.js';
 import { fieldString, readFields, subFields, type ProtoField } from './proto-reader.js';
+import { concatBytes } from '../../io/concat-bytes.js';
 
 /**
  * @internal A graph input, output or `value_info` as read from a file: `shape` is `null` when
@@ -162,15 +163,6 @@ export function spliceImageFront(bytes: Uint8Array, summary: OnnxModelSummary, s
   const header = new ProtoWriter();
   header.header(MODEL_GRAPH, payload.reduce((n, p) => n + p.length, 0));
   // One copy of the weights, straight into the result.
-  return concat(model.flatMap((f) => (f === graph ? [header.finish(), ...payload] : [bytes.subarray(f.start, f.end)])));
+  return concatBytes(model.flatMap((f) => (f === graph ? [header.finish(), ...payload] : [bytes.subarray(f.start, f.end)])));
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

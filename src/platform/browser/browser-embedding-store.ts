@@ -1,4 +1,5 @@
-import { concatChunks, type EmbeddingStore } from '../../backbone/embedding-store.js';
+import type { EmbeddingStore } from '../../backbone/embedding-store.js';
+import { concatBytes } from '../../io/concat-bytes.js';
 
 /** Name of the Cache Storage cache that holds the embedding cache's records. */
 const CACHE_NAME = 'dvme-embeddings';
@@ -70,7 +71,7 @@ export class BrowserEmbeddingStore implements EmbeddingStore {
       if (bytes.length === 0) break;
       start += bytes.length;
     }
-    return concatChunks(chunks).subarray(Math.min(from - first, start - first));
+    return concatBytes(chunks).subarray(Math.min(from - first, start - first));
   }
 
   async append(group: string, segment: string, bytes: Uint8Array): Promise<void> {

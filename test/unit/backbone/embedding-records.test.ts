@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeBatch, encodeBatch, encodeRecord, parseRecords, RecordKind } from '../../../src/backbone/embedding-records.js';
 import { toHex } from '../../../src/io/sha256.js';
+import { concatBytes } from '../../../src/io/concat-bytes.js';
 
 const key = (i: number) => Uint8Array.from({ length: 32 }, (_, j) => (i * 7 + j) % 256);
 
@@ -11,15 +12,6 @@ function batch(first: number, count: number, dim: number): Uint8Array {
   return encodeRecord(RecordKind.Batch, encodeBatch(keys, values, dim));
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 describe('embedding cache records', () => {
   it('round-trip keys and float32 rows bit for bit', () => {
@@ -38,7 +30,7 @@ describe('embedding cache records', () => {
   it('stop before a torn tail and resume there once it is complete', () => {
     const a = batch(0, 2, 4);
     const b = batch(2, 3, 4);
-    const whole = concat([a, b]);
+    const whole = concatBytes([a, b]);
     const torn = parseRecords(whole.subarray(0, a.length + 20));
     expect([torn.records.length, torn.consumed, torn.skipped]).toEqual([1, a.length, 0]);
     expect(parseRecords(whole.subarray(torn.consumed)).records).toHaveLength(1);
@@ -47,7 +39,7 @@ describe('embedding cache records', () => {
   it('skip a damaged record when a valid one follows (a torn write, then a later writer)', () => {
     const a = batch(0, 2, 4);
     const b = batch(2, 3, 4);
-    const parsed = parseRecords(concat([a.subarray(0, 30), b]));
+    const parsed = parseRecords(concatBytes([a.subarray(0, 30), b]));
     expect([parsed.records.length, parsed.skipped, parsed.consumed]).toEqual([1, 1, 30 + b.length]);
     expect(decodeBatch(parsed.records[0]!.payload, 4)![0]![0]).toBe(toHex(key(2)));
   });
@@ -61,7 +53,7 @@ describe('embedding cache records', () => {
         fc.integer({ min: 1, max: 255 }),
         (specs, cutAt, flipAt, mask) => {
           const records = specs.map(([first, count]) => batch(first, count, 3));
-          const whole = concat(records);
+          const whole = concatBytes(records);
           const damaged = whole.slice(0, 1 + (cutAt % whole.length));
           const flip = flipAt % damaged.length;
           damaged[flip] = (damaged[flip] as number) ^ mask;
