@@ -1,4 +1,5 @@
 import { deflateSync } from 'node:zlib';
+import { concatBytes } from '../../../src/io/concat-bytes.js';
 
 const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
@@ -82,11 +83,5 @@ export function pngWith(p: PngParts = {}): Uint8Array {
     ...(p.split ? [pngChunk('IDAT', data.subarray(half))] : []),
     pngChunk('IEND', new Uint8Array(0)),
   ];
-  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-  let at = 0;
-  for (const x of parts) {
-    out.set(x, at);
-    at += x.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
