@@ -22,6 +22,8 @@ import {
 } from './architectures.js';
 import type { EmbeddingModel } from './backbone.js';
 import { tfjsWeightsKey } from './backbone-fingerprint.js';
+import { foldResNet } from './arch/resnet-folded.js';
+import type { ResNetConfig } from './arch/resnet.js';
 import { createOnnxBackboneEngine, type OnnxEngineOptions } from '../engine/backbone-engine.js';
 import { registeredEngineProbes, selectEngine, type EngineChoice, type EngineDecision } from '../engine/engine-select.js';
 import type { OnnxEmbeddingEngine } from '../engine/onnx-engine.js';
@@ -93,6 +95,14 @@ export interface FromCheckpointOptions extends Partial<Omit<PreprocessSpecInit, 
   readonly engine?: EngineChoice;
   /** onnxruntime, session and cache options of the `'onnx'` engine. */
   readonly onnx?: OnnxEngineOptions;
+  /**
+   * On the tfjs engine, fold every ResNet batch norm into the convolution before it at load, so
+   * that each convolution runs as one fused kernel with its bias and ReLU (about 15 % faster on
+   * tfjs-wasm; equal to the unfolded model to about 1e-6 relative). The backbone is frozen
+   * either way; `false` runs the tfjs-layers model as built. ViTs have no batch norm.
+   * @defaultValue `true`
+   */
+  readonly foldBatchNorm?: boolean;
 }
 
 /**
@@ -367,6 +377,15 @@ export async function loadCheckpointModel(
     aborted('after loading the weights');
     model.trainable = false;
     onProgress?.(1);
+    if (arch.family === 'resnet' && (options.foldBatchNorm ?? true)) {
+      // Inference only: every batch norm folded into its convolution, which then runs fused
+      // with its bias and ReLU (about 15 % faster on wasm); the layers model is freed.
+      const folded = foldResNet(model, embedding.graph.config as Partial<ResNetConfig>);
+      model.dispose();
+      const topology = `resnet-folded:${JSON.stringify(embedding.graph.config)}`;
+      const weightsKey = tfjsWeightsKey({ weights: folded.weights.map((t) => ({ read: () => t })), layers: [] }, topology);
+      return { model: { forward: folded.forward, dispose: folded.dispose, ...(weightsKey ? { weightsKey } : {}) }, config, report };
+    }
     return {
       model: {
         forward: (x: tf.Tensor4D) => model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor,

@@ -173,6 +173,28 @@ describe('the architecture table', () => {
     b.dispose();
   });
 
+  it('folds ResNet batch norms into the convolutions by default; foldBatchNorm: false runs the layers model; both equal torch', async () => {
+    const fixture = loadParityFixture('resnet-tiny');
+    const x = fixture.get('input/square');
+    const want = [Array.from(fixture.get('output/square/avgpool').data)];
+    const before = tf.memory().numTensors;
+    const folded = await Backbone.fromCheckpoint('test_resnet_tiny', stateFile('resnet-tiny'), { ...raw, engine: 'tfjs' });
+    const layers = await Backbone.fromCheckpoint('test_resnet_tiny', stateFile('resnet-tiny'), { ...raw, engine: 'tfjs', foldBatchNorm: false });
+    const a = await folded.embed({ data: x.data, shape: x.shape }, { as: 'array' });
+    const b = await layers.embed({ data: x.data, shape: x.shape }, { as: 'array' });
+    const errFolded = relativeError(a.data, want);
+    const errLayers = relativeError(b.data, want);
+    console.log(`resnet-tiny vs torch: folded ${errFolded.toExponential(2)}, layers ${errLayers.toExponential(2)}, folded vs layers ${relativeError(a.data, [Array.from(b.data)]).toExponential(2)}`);
+    expect(errFolded).toBeLessThan(1e-5);
+    expect(errLayers).toBeLessThan(1e-5);
+    expect(relativeError(a.data, [Array.from(b.data)])).toBeLessThan(1e-5);
+    // The two compute differently (to rounding), so their cache keys differ.
+    expect(await folded.fingerprint()).not.toBe(await layers.fingerprint());
+    folded.dispose();
+    layers.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('test_vit_tiny_patch8 is the parity fixture ViT, with DINO defaults', async () => {
     const fixture = loadParityFixture('vit-tiny');
     const b = await Backbone.fromCheckpoint('test_vit_tiny_patch8', stateFile('vit-tiny'), raw);
