@@ -6,6 +6,8 @@
  * - bare ort: onnxruntime on the same graph without dvme's front, fed a ready float32 NCHW batch;
  *   and bare ort on PyTorch's own `torch.onnx.export` of the same model;
  * - dvme tfjs-wasm (a few runs, not interleaved: it is slow);
+ * - dvme onnx on onnxruntime-web's wasm provider (what dvme/browser runs without WebGPU; single-
+ *   threaded in Node, a few runs, not interleaved), when onnxruntime-web is installed;
  * - PyTorch (Debian's torch): the best of eager, frozen TorchScript and optimize_for_inference,
  *   channels-last or not, with 1 or 2 threads, from a long-lived Python process.
  * Runs are interleaved one at a time (this machine is shared and its load drifts), with a
@@ -151,6 +153,39 @@ async function tfjsWasm(model: Model, state: ReturnType<typeof full.fullSizeStat
   return out;
 }
 
+const WEB_ENGINE = 'dvme onnx (onnxruntime-web wasm, not interleaved)';
+const WEB_PROVIDER = {
+  package: 'onnxruntime-web',
+  load: async () => {
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1; // Node runs onnxruntime-web's wasm single-threaded
+    return ort;
+  },
+};
+
+/**
+ * dvme's ONNX engine on onnxruntime-web's wasm provider: batch 1 (1 warm-up, 2 runs) and batch
+ * 16 (1 run), after the interleaved runs so as not to change them; `undefined` without it.
+ */
+async function ortWebWasm(model: Model, state: ReturnType<typeof full.fullSizeState>, images: Map<number, Uint8Array>, ctx: BenchContext) {
+  let engine: OnnxEmbeddingEngine;
+  try {
+    ({ engine } = await createOnnxBackboneEngine(model, state, full.fullSizeGraphSpec(model, true), { runtime: WEB_PROVIDER, cache: false }));
+  } catch (e) {
+    ctx.log(`${model}: no onnxruntime-web row (${e instanceof Error ? e.message : String(e)})`);
+    return undefined;
+  }
+  const out = new Map<number, { ms: number[]; embedding: Float32Array }>();
+  for (const [batch, runs] of [[1, 3], [16, 1]] as const) {
+    const ms: number[] = [];
+    let embedding: Float32Array = new Float32Array(0);
+    for (let r = 0; r < runs; r++) ms.push(await timed(async () => (embedding = await embedU8(engine, model, images.get(batch)!, batch, 224, 'none'))));
+    out.set(batch, { ms: batch === 1 ? ms.slice(1) : ms, embedding });
+  }
+  engine.dispose();
+  return out;
+}
+
 /** Child-process mode: one engine, two batches of 16, then its peak RSS on stdout. */
 async function memoryChild(engineName: string, model: Model): Promise<void> {
   const state = full.fullSizeState(model);
@@ -251,6 +286,11 @@ async function benchModel(model: Model, ctx: BenchContext, lines: Line[]): Promi
   engine.dispose();
   await bare.release();
   await exported.release();
+  for (const [batch, r] of (await ortWebWasm(model, state, images, ctx)) ?? []) {
+    const dvme = median(lines.find((l) => l.model === model && l.batch === batch && l.engine === 'dvme onnx')!.ms);
+    lines.push({ model, batch, engine: WEB_ENGINE, ms: r.ms, relErr: batch === 16 && mine16 ? relErr(r.embedding, mine16) : undefined });
+    ctx.log(`${model} b${batch} onnxruntime-web wasm: ${((1000 * batch) / median(r.ms)).toFixed(2)} img/s; onnxruntime-node ${(median(r.ms) / dvme).toFixed(1)}x faster`);
+  }
   const wasm = await tfjsWasm(model, state, images);
   for (const [batch, r] of wasm) {
     const dvme = median(lines.find((l) => l.model === model && l.batch === batch && l.engine === 'dvme onnx')!.ms);
@@ -288,7 +328,7 @@ async function soak(ctx: BenchContext): Promise<void> {
 
 export const group: BenchGroup = {
   name: 'backbone',
-  description: `embedding images/s, ResNet-50 and ViT-S/16 (random weights), batch 1 and 16: dvme onnx vs bare onnxruntime vs tfjs-wasm vs PyTorch, ${ITERS} interleaved runs`,
+  description: `embedding images/s, ResNet-50 and ViT-S/16 (random weights), batch 1 and 16: dvme onnx vs bare onnxruntime vs onnxruntime-web wasm vs tfjs-wasm vs PyTorch, ${ITERS} interleaved runs`,
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const python = process.env.DVME_BENCH_PYTHON ?? '/usr/bin/python3';
     const probe = spawnSync(python, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });

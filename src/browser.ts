@@ -1,13 +1,16 @@
 /**
  * dvme for browsers. Everything in the core, plus {@link initBackend}, which activates the
  * best tfjs backend installed and supported by the browser: WebGPU, then WebGL, then wasm.
+ * The ONNX engine (`Backbone.fromOnnx`, `engine: 'onnx'`) runs on `onnxruntime-web`, with its
+ * WebGPU execution provider where the page exposes `navigator.gpu` and wasm otherwise.
  *
+ * @remarks dvme's tests run onnxruntime-web's wasm provider (in Node); its WebGPU path is not
+ * tested. Pass `onnx: { executionProviders: ['wasm'] }` to keep to wasm.
  * @packageDocumentation
  */
-import { registerEngineProbes } from './engine/engine-select.js';
-import { registerOnnxRuntime, type OnnxRuntimeProvider } from './engine/onnx-runtime.js';
 import { type BackendInfo, selectBackend } from './platform/backend.js';
 import { browserPlatform } from './platform/browser/browser-cache.js';
+import { registerBrowserEngines } from './platform/browser/browser-engines.js';
 import { openBrowserImage } from './platform/browser/browser-images.js';
 import { registerPlatform } from './platform/platform.js';
 
@@ -17,11 +20,8 @@ export * from './index.js';
 // kept in Cache Storage. embed reads DOM images (<img>, canvases, ImageBitmap, <video>).
 registerPlatform({ ...browserPlatform(), openImage: openBrowserImage });
 
-// onnxruntime-web sets its wasm threads itself (ort.env.wasm.numThreads, cross-origin isolated pages only).
-const onnxRuntime: OnnxRuntimeProvider = { package: 'onnxruntime-web', load: () => import('onnxruntime-web') };
-registerOnnxRuntime(onnxRuntime);
-// WebGPU and WebGL are the browser's accelerated tfjs; 'auto' prefers them to onnxruntime-web's wasm.
-registerEngineProbes({ tfjsNative: async () => (await initBackend()).backend !== 'wasm', onnx: onnxRuntime });
+// The ONNX engine runs on onnxruntime-web: WebGPU where the page has it, else wasm.
+registerBrowserEngines(initBackend);
 
 let pending: Promise<BackendInfo> | undefined;
 

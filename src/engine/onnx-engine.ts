@@ -135,7 +135,7 @@ export class OnnxEmbeddingEngine {
     this.#init = init;
     this.runtime = rt.description;
     this.embeddingDim = dim;
-    const { threads = rt.provider.threads ?? 0, graphOptimization = 'all', executionProviders = [] } = options;
+    const { threads = rt.provider.threads ?? 0, graphOptimization = 'all', executionProviders = rt.provider.executionProviders ?? [] } = options;
     const { layout, fixedBatch, output } = init;
     this.cacheSettings = Object.freeze({ runtime: rt.description, threads, graphOptimization, executionProviders, layout, fixedBatch, output });
   }

@@ -63,8 +63,9 @@ export interface OrtModuleLike {
 
 /**
  * How dvme reaches onnxruntime without importing it: the package name (for messages), a
- * loader that imports it, and the thread count the platform recommends. `dvme/node` registers
- * `onnxruntime-node`, `dvme/browser` `onnxruntime-web`.
+ * loader that imports it, and the thread count and execution providers the platform
+ * recommends. `dvme/node` registers `onnxruntime-node`, `dvme/browser` `onnxruntime-web` (with
+ * `['webgpu', 'wasm']` where `navigator.gpu` exists, else `['wasm']`).
  *
  * @remarks Since 0.1.0.
  * @example
@@ -85,6 +86,12 @@ export interface OnnxRuntimeProvider {
   readonly load: () => Promise<unknown>;
   /** Intra-op threads of a session. @defaultValue 0: onnxruntime's own choice */
   readonly threads?: number;
+  /**
+   * Execution providers of a session whose options name none, best first; onnxruntime drops
+   * (with a console warning) those this machine lacks, e.g. `['webgpu', 'wasm']` runs on wasm
+   * where WebGPU has no adapter. @defaultValue onnxruntime's default (CPU; wasm in onnxruntime-web)
+   */
+  readonly executionProviders?: readonly string[];
 }
 
 /**
@@ -238,7 +245,10 @@ export interface OnnxSessionOptions {
    * spinning takes CPU that work (or another session) needs. @defaultValue `true`
    */
   readonly allowSpinning?: boolean;
-  /** Execution providers, e.g. `['cuda', 'cpu']` or `['webgpu', 'wasm']`. @defaultValue onnxruntime's default (CPU / wasm) */
+  /**
+   * Execution providers, e.g. `['cuda', 'cpu']` or `['webgpu', 'wasm']`.
+   * @defaultValue the provider's `executionProviders`, else onnxruntime's default (CPU / wasm)
+   */
   readonly executionProviders?: readonly string[];
 }
 
@@ -248,6 +258,7 @@ export async function createOnnxSession(owner: string, runtime: OnnxRuntime, mod
   if (!Number.isInteger(threads) || threads < 0) {
     throw new InvalidArgumentError(`${owner}: threads must be a non-negative integer (0: onnxruntime's choice); received ${JSON.stringify(threads)}.`);
   }
+  const executionProviders = options.executionProviders ?? runtime.provider.executionProviders;
   const sessionOptions: Record<string, unknown> = {
     graphOptimizationLevel: options.graphOptimization ?? 'all',
     executionMode: 'sequential',
@@ -255,7 +266,7 @@ export async function createOnnxSession(owner: string, runtime: OnnxRuntime, mod
     interOpNumThreads: 1,
     ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
     ...(options.profile ? { enableProfiling: true, ...(options.profilePrefix ? { profileFilePrefix: options.profilePrefix } : {}) } : {}),
-    ...(options.executionProviders ? { executionProviders: [...options.executionProviders] } : {}),
+    ...(executionProviders ? { executionProviders: [...executionProviders] } : {}),
     ...(options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };
   try {
