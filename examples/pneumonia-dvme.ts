@@ -3,7 +3,7 @@
  * on the 624 test images; the paper's Kermany pneumonia task): single-source linear probes,
  * concatenation, DME and the DVME variants on S / M / F = 50 / 500 / all, 5 paired repeats.
  *
- *   npx tsx examples/pneumonia-dvme.ts [data .npz path or URL] [--out file.md] [--repeats n] [--cache dir] [--pool n] [--models dvme,concat,...]
+ *   npx tsx examples/pneumonia-dvme.ts [data .npz path or URL] [--out file.md] [--repeats n] [--cache dir] [--pool n] [--models dvme,concat,...] [--fuse-pixels]
  *
  * The training pool: PneumoniaMNIST has 4,708 training images; embedding all of them with
  * InceptionV3 on tfjs-wasm takes about 4 minutes at 75 px (over an hour at the native 299 px),

@@ -5,7 +5,7 @@
  * 500 / all (1,080) training images, 5 paired repeats, the paper's 30-50 epochs, quadratic
  * weighted kappa on the 400 test images.
  *
- *   npx tsx examples/retina-dvme.ts [data .npz path or URL] [--out file.md] [--repeats n] [--cache dir] [--models dvme,concat,...]
+ *   npx tsx examples/retina-dvme.ts [data .npz path or URL] [--out file.md] [--repeats n] [--cache dir] [--models dvme,concat,...] [--fuse-pixels]
  *
  * Slow on tfjs-wasm: feature-token DVME takes about 2.5 s per Adam step at batch 64 (a
  * 1536 x 1536 attention map per image), about 20 minutes per full-data run; the whole table is
