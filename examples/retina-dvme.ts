@@ -7,9 +7,11 @@
  *
  *   npx tsx examples/retina-dvme.ts [data .npz path or URL] [--out file.md] [--repeats n] [--cache dir] [--models dvme,concat,...] [--fuse-pixels]
  *
- * Slow on tfjs-wasm: feature-token DVME takes about 2.5 s per Adam step at batch 64 (a
- * 1536 x 1536 attention map per image), about 20 minutes per full-data run; the whole table is
- * hours. Inputs run at the demo's sizes (MobileNetV2 96 px, InceptionV3 75 px: MedMNIST images
+ * Measured on 2 cores (tfjs-wasm, one process per core): about 35 minutes for concatenation,
+ * DME and the source-token / no-attention DVME, and 25 minutes for the feature-token DVME
+ * (1024 one-dimensional tokens; 2.5 minutes per full-data run with dvme's attention kernel);
+ * `--models` runs a subset, and examples/merge-fusion-results.ts joins paired runs into one
+ * table. Inputs run at the demo's sizes (MobileNetV2 96 px, InceptionV3 75 px: MedMNIST images
  * are 28 px). Writes examples/out/retina-dvme.md (and .json). `npm run demo` is the
  * ten-minute version.
  */
