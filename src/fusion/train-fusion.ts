@@ -5,7 +5,7 @@ import type { Xoshiro128 } from '../metrics/xoshiro.js';
 import { Adam } from '../probe/adam.js';
 import { EarlyStopping } from '../probe/early-stopping.js';
 import type { ProbeTask, Targets } from '../probe/labels.js';
-import type { EpochLog, PaperHyperparameters, PaperReport } from '../probe/paper-solver.js';
+import { paperReport, type EpochLog, type PaperHyperparameters, type PaperReport } from '../probe/paper-solver.js';
 import { monitorMode, monitorValue, type ProbeMonitor } from '../probe/probe-metrics.js';
 import { ReduceLROnPlateau } from '../probe/reduce-lr-on-plateau.js';
 import { permutation } from '../probe/shuffle.js';
@@ -174,13 +174,7 @@ export async function fitFusionModel(input: FusionFitInput): Promise<PaperReport
       model.setWeights(best);
       tf.dispose(best);
     }
-    return {
-      epochs: history.length,
-      bestEpoch: early.bestEpoch || history.length,
-      stoppedEarly: history.length < hp.maxEpochs,
-      lrDropEpochs: [...plateau.dropEpochs],
-      history,
-    };
+    return paperReport(history, early, plateau, hp.maxEpochs);
   } finally {
     early.dispose();
     adam.dispose();

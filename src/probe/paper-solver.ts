@@ -57,6 +57,17 @@ export interface PaperReport {
   readonly history: readonly EpochLog[];
 }
 
+/** @internal The report of a finished `'paper'` training loop (the probe's or a fusion model's). */
+export function paperReport(history: readonly EpochLog[], early: Pick<EarlyStopping<never>, 'bestEpoch'>, plateau: Pick<ReduceLROnPlateau, 'dropEpochs'>, maxEpochs: number): PaperReport {
+  return {
+    epochs: history.length,
+    bestEpoch: early.bestEpoch || history.length,
+    stoppedEarly: history.length < maxEpochs,
+    lrDropEpochs: [...plateau.dropEpochs],
+    history,
+  };
+}
+
 /** @internal Everything the solver needs; `x` and validation `x` are already standardised. */
 export interface PaperSolverInput {
   readonly task: ProbeTask;
@@ -227,13 +238,7 @@ export async function fitPaper(input: PaperSolverInput): Promise<{ weights: Line
     const [kernel, bias] = await Promise.all(best.map((t) => t.data() as Promise<Float32Array>));
     return {
       weights: { coef: transpose(kernel, d, k), intercept: Float32Array.from(bias), outputs: k, features: d },
-      report: {
-        epochs: history.length,
-        bestEpoch: early.bestEpoch || history.length,
-        stoppedEarly: history.length < hp.maxEpochs,
-        lrDropEpochs: [...plateau.dropEpochs],
-        history,
-      },
+      report: paperReport(history, early, plateau, hp.maxEpochs),
     };
   } finally {
     early.dispose();

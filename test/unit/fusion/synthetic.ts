@@ -1,19 +1,5 @@
 // Seeded multi-source data for the fusion estimator tests (not a test file itself).
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(r: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-}
+import { gaussian, rng } from '../probe/synthetic.js';
 
 /**
  * n rows, k classes (round-robin), three sources: `a` (6 features) and `b` (4) carry the class
