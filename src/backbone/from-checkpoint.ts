@@ -86,7 +86,7 @@ export interface FromCheckpointOptions extends Partial<Omit<PreprocessSpecInit, 
   /** Cancels a download (a {@link DownloadError} reports HTTP failures) or the load between steps with an {@link AbortError}. */
   readonly signal?: AbortSignal;
   /**
-   * What runs the model: tfjs-layers, onnxruntime (`'onnx'`, about 10x tfjs-wasm on CPU), or
+   * What runs the model: tfjs-layers, onnxruntime (`'onnx'`, 8-30x tfjs-wasm on CPU), or
    * `'auto'` (tfjs-node when installed, else onnxruntime when installed, else tfjs on the
    * active backend). The choice and its reason are in `loadReport.engine`. Use `'tfjs'` when
    * you need the tfjs-layers model itself (training it end to end).

@@ -68,7 +68,7 @@ function checkEngineChoice(choice: unknown): void {
  * the install command); an {@link InvalidArgumentError} for an unknown choice.
  *
  * @remarks Since 0.1.0. `'auto'` prefers native tfjs because a user who installed tfjs-node
- * asked for it; onnxruntime beats tfjs on wasm by about 10x on CPU, so it comes next.
+ * asked for it; onnxruntime beats tfjs on wasm by 8-30x on CPU, so it comes next.
  * @example
  * ```ts
  * import { decideEngine } from 'dvme';
