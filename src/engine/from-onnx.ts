@@ -158,6 +158,7 @@ export async function loadOnnxBackboneModel(owner: string, source: OnnxModelSour
     output,
     outputRank: declared?.shape ? declared.shape.length : null,
     layout,
+    inputSize,
     preprocess: { mean: options.mean, std: options.std, interpolation: options.interpolation ?? 'bilinear' },
   });
   const engine = await OnnxEmbeddingEngine.create(

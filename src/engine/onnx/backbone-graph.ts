@@ -18,7 +18,7 @@ import { vitGraph } from './vit-graph.js';
  *
  * @internal
  */
-export const GRAPH_VERSION = 1;
+export const GRAPH_VERSION = 2;
 
 /** Opset 20 brings `Gelu` and `Resize` with `axes`; onnxruntime supports it since 1.17. */
 const OPSET = 20;
@@ -116,6 +116,9 @@ export function buildBackboneOnnx(state: ReadonlyMap<string, TorchTensor>, spec:
   }
   const g = new GraphBuilder(spec.family === 'resnet' ? 'dvme_resnet' : 'dvme_vit');
   const image = spec.preprocess ? imageFrontGraph(g, spec.preprocess) : g.input('image', 'float32', ['batch', 3, h, w]);
+  // The front's If hides the image's shape from onnxruntime; stating it keeps the trunk as fast
+  // as the bare model's (ResNet-50, batch 16: 0.93x -> 0.99x of a bare session).
+  if (spec.preprocess) g.declare(image, 'float32', ['batch', 3, h, w]);
   const body =
     spec.family === 'resnet'
       ? resnetGraph(g, owner, state, image, spec.config)

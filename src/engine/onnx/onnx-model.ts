@@ -11,11 +11,12 @@ import { ProtoWriter } from './protobuf.js';
  * const pixels: OnnxElementType = 'uint8';
  * ```
  */
-export type OnnxElementType = 'float32' | 'uint8' | 'int32' | 'int64' | 'bool';
+export type OnnxElementType = 'float32' | 'float16' | 'uint8' | 'int32' | 'int64' | 'bool';
 
 /** @internal `TensorProto.DataType` of each element type. */
 export const ONNX_DATA_TYPES: Readonly<Record<OnnxElementType, number>> = Object.freeze({
   float32: 1,
+  float16: 10,
   uint8: 2,
   int32: 6,
   int64: 7,
@@ -36,8 +37,11 @@ export interface OnnxTensor {
   readonly name: string;
   readonly type: OnnxElementType;
   readonly dims: readonly number[];
-  /** `Float32Array` for float32, `BigInt64Array` for int64, `Int32Array`, `Uint8Array` (also for bool). */
-  readonly data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
+  /**
+   * `Float32Array` for float32, `Uint16Array` (IEEE half bits) for float16, `BigInt64Array` for
+   * int64, `Int32Array`, `Uint8Array` (also for bool).
+   */
+  readonly data: Float32Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array;
 }
 
 /**
@@ -116,6 +120,11 @@ export interface OnnxGraph {
   readonly initializers: readonly OnnxTensor[];
   readonly inputs: readonly OnnxValueInfo[];
   readonly outputs: readonly OnnxValueInfo[];
+  /**
+   * `value_info`: declared types and shapes of values inside the graph, which onnxruntime merges
+   * with what it infers (dvme states the model input's shape after the preprocessing `If`).
+   */
+  readonly valueInfo?: readonly OnnxValueInfo[];
 }
 
 /**
@@ -246,6 +255,7 @@ function graphProto(g: OnnxGraph): ProtoWriter {
   for (const t of g.initializers) w.message(5, tensorProto(t));
   for (const v of g.inputs) w.message(11, valueInfoProto(v));
   for (const v of g.outputs) w.message(12, valueInfoProto(v));
+  for (const v of g.valueInfo ?? []) w.message(13, valueInfoProto(v));
   return w;
 }
 

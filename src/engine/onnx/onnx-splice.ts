@@ -29,6 +29,8 @@ export interface OnnxModelSummary {
   readonly valueInfo: ReadonlyMap<string, OnnxValueSummary>;
   /** Every value name in the graph: inputs, initializers and node outputs. */
   readonly names: ReadonlySet<string>;
+  /** Names of the graph's nodes. */
+  readonly nodeNames: ReadonlySet<string>;
 }
 
 const MODEL_GRAPH = 7;
@@ -52,7 +54,8 @@ function valueSummary(bytes: Uint8Array, f: ProtoField): OnnxValueSummary {
           const dim = subFields(bytes, d);
           const value = dim.find((x) => x.field === 1);
           const param = dim.find((x) => x.field === 2);
-          return value ? value.value : param ? fieldString(bytes, param) : null;
+          // An empty dim_param is an unnamed dim, as none at all.
+          return value ? value.value : param ? fieldString(bytes, param) || null : null;
         });
     }
   }
@@ -83,19 +86,23 @@ export function summarizeOnnxModel(bytes: Uint8Array): OnnxModelSummary {
   }
   const fields = subFields(bytes, graph);
   const names = new Set<string>();
+  const nodeNames = new Set<string>();
   for (const f of fields) {
     if (f.field === GRAPH.initializer) {
       const name = subFields(bytes, f).find((t) => t.field === 8);
       if (name) names.add(fieldString(bytes, name));
     } else if (f.field === GRAPH.node) {
-      for (const o of subFields(bytes, f)) if (o.field === 2) names.add(fieldString(bytes, o));
+      for (const o of subFields(bytes, f)) {
+        if (o.field === 2) names.add(fieldString(bytes, o));
+        else if (o.field === 3) nodeNames.add(fieldString(bytes, o));
+      }
     }
   }
   const declared = (n: number) => fields.filter((f) => f.field === n).map((f) => valueSummary(bytes, f));
   const inputs = declared(GRAPH.input).filter((v) => !names.has(v.name));
   for (const v of inputs) names.add(v.name);
   const valueInfo = new Map(declared(GRAPH.valueInfo).map((v) => [v.name, v]));
-  return { opset, inputs, outputs: declared(GRAPH.output), valueInfo, names };
+  return { opset, inputs, outputs: declared(GRAPH.output), valueInfo, names, nodeNames };
 }
 
 /** @internal What {@link spliceImageFront} attaches. */
@@ -107,6 +114,8 @@ export interface SpliceSpec {
   /** Rank of `output` when known: 4 is global-average-pooled inside the graph. */
   readonly outputRank: number | null;
   readonly layout: 'NCHW' | 'NHWC';
+  /** `[height, width]` the front produces. */
+  readonly inputSize: readonly [number, number];
   readonly preprocess: Pick<PreprocessSpec, 'mean' | 'std' | 'interpolation'>;
 }
 
@@ -128,10 +137,23 @@ export function spliceImageFront(bytes: Uint8Array, summary: OnnxModelSummary, s
     );
   }
   const g = new GraphBuilder('dvme_splice');
+  // dvme's made-up value and node names steer clear of the model's.
+  g.reserve(summary.names);
+  g.reserve(summary.nodeNames);
   const half = spec.input.elemType === FLOAT16;
-  const frontOut = g.fresh('image');
+  const frontOut = g.fresh('image_f32');
   const image = imageFrontGraph(g, spec.preprocess, { opset: summary.opset, layout: spec.layout, output: half ? frontOut : spec.input.name });
-  if (half) g.op('Cast', [image], { to: attr.int(FLOAT16) }, { outputs: [spec.input.name] });
+  if (half) {
+    g.scope = 'dvme_preprocess';
+    g.op('Cast', [image], { to: attr.int(FLOAT16) }, { outputs: [spec.input.name] });
+  }
+  // The front ends in an If, whose output shape onnxruntime cannot infer: state it (the model's
+  // own batch dimension, the size dvme resamples to), so that every shape after it stays known.
+  if (!summary.valueInfo.has(image)) {
+    const [h, w] = spec.inputSize;
+    const n = spec.input.shape?.[0] ?? 'dvme_batch';
+    g.declare(image, 'float32', spec.layout === 'NCHW' ? [n, 3, h, w] : [n, h, w, 3]);
+  }
   const frontNodes = g.nodeCount;
   g.scope = 'dvme_pool';
   let y = spec.output;
@@ -145,9 +167,9 @@ export function spliceImageFront(bytes: Uint8Array, summary: OnnxModelSummary, s
   y = g.op('Cast', [y], { to: attr.int(FLOAT32) }, { outputs: [SPLICED_OUTPUT] });
   g.output(y, 'float32');
   const built = g.build();
-  const clash = [...built.initializers.map((t) => t.name), ...built.nodes.flatMap((n) => n.outputs)].find(
-    (n) => n !== spec.input.name && summary.names.has(n),
-  );
+  const clash =
+    [...built.initializers.map((t) => t.name), ...built.nodes.flatMap((n) => n.outputs)].find((n) => n !== spec.input.name && summary.names.has(n)) ??
+    built.nodes.map((n) => n.name ?? '').find((n) => summary.nodeNames.has(n));
   if (clash !== undefined) {
     throw new InvalidArgumentError(`${owner}: the model already has a value named '${clash}', which dvme's preprocessing needs.`);
   }

@@ -90,7 +90,6 @@ describe.skipIf(!ort)(`ONNX engine from raw uint8 pixels${ORT_MISSING}`, () => {
       const y = g.op('MatMul', [flat, g.weight('w', Float32Array.from([1, 0.5, -1, 2, 0, 1, 0.25, -0.5, 3]), [3, 3])]);
       g.output(y, 'float32', [batch, 3]);
       const graph = g.build();
-      // Named here: dvme's own constants (g.int64) would clash with those of the spliced front.
       const shape = { name: 'rows_by_3', type: 'int64', dims: [2], data: BigInt64Array.from([BigInt(batch === 'batch' ? -1 : batch), 3n]) } as const;
       return encodeOnnxModel({ irVersion: 8, opsets: [{ domain: '', version: 13 }], producer: 'test', graph: { ...graph, initializers: [...graph.initializers, shape] } });
     };
