@@ -5,7 +5,7 @@
  *   pooling included), 224 px images and, at batch 16, MedMNIST-like 28 px images resized to 224;
  * - bare ort: onnxruntime on the same graph without dvme's front, fed a ready float32 NCHW batch;
  *   and bare ort on PyTorch's own `torch.onnx.export` of the same model;
- * - dvme tfjs-wasm (a few runs, not interleaved: it is slow);
+ * - dvme tfjs-wasm, threads as dvme/node starts them (a few runs, not interleaved: it is slow);
  * - dvme onnx on onnxruntime-web's wasm provider (what dvme/browser runs without WebGPU; single-
  *   threaded in Node, a few runs, not interleaved), when onnxruntime-web is installed;
  * - PyTorch (Debian's torch): the best of eager, frozen TorchScript and optimize_for_inference,
@@ -133,25 +133,41 @@ interface Line {
 const embedU8 = (engine: OnnxEmbeddingEngine, model: Model, u8: Uint8Array, n: number, size: number, resize: 'none' | 'direct') =>
   engine.embed('bench', { data: u8, shape: [n, size, size, 3] }, full.fullSizePreprocess(model, resize), { batchSize: n } satisfies EmbedOptions);
 
-/** dvme on tfjs-wasm: batch 1 (1 warm-up, 2 runs) and batch 16 (1 run). */
+/**
+ * dvme on tfjs-wasm as `Backbone.fromCheckpoint(..., { engine: 'tfjs' })` runs it: wasm started
+ * by dvme/node's `initBackend` (one thread per core), ResNet batch norms folded. Batch 1 (1
+ * warm-up, 2 runs) and batch 16 (1 warm-up, 1 run).
+ */
 async function tfjsWasm(model: Model, state: ReturnType<typeof full.fullSizeState>, images: Map<number, Uint8Array>) {
-  const tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-backend-wasm');
-  await tf.setBackend('wasm');
+  const { initBackend } = await import('../src/node.js');
+  const info = await initBackend();
+  wasmThreads = info.threads;
   const { Backbone } = await import('../src/backbone/backbone.js');
-  const backbone = Backbone.fromModel(full.fullSizeTfjsModel(model, state), { ...full.fullSizePreprocess(model), id: model });
+  const { foldResNet } = await import('../src/backbone/arch/resnet-folded.js');
+  const layers = full.fullSizeTfjsModel(model, state);
+  let net: Parameters<typeof Backbone.fromModel>[0] = layers;
+  if (model === 'resnet50') {
+    const folded = foldResNet(layers);
+    layers.dispose();
+    net = { forward: folded.forward, dispose: folded.dispose };
+  }
+  const backbone = Backbone.fromModel(net, { ...full.fullSizePreprocess(model), id: model });
   const out = new Map<number, { ms: number[]; embedding: Float32Array }>();
-  for (const [batch, runs] of [[1, 3], [16, 1]] as const) {
+  for (const [batch, runs] of [[1, 3], [16, 2]] as const) {
     const ms: number[] = [];
     let embedding: Float32Array = new Float32Array(0);
     for (let r = 0; r < runs; r++) {
       ms.push(await timed(async () => (embedding = (await backbone.embed({ data: images.get(batch)!, shape: [batch, 224, 224, 3] }, { as: 'array', batchSize: batch })).data)));
     }
-    out.set(batch, { ms: batch === 1 ? ms.slice(1) : ms, embedding });
+    // The first run of a batch size sizes memory and builds XNNPACK operators: a warm-up.
+    out.set(batch, { ms: ms.slice(1), embedding });
   }
   backbone.dispose();
   return out;
 }
+
+/** Threads the tfjs wasm backend ran with (`initBackend`'s report), for the table. */
+let wasmThreads: number | undefined;
 
 const WEB_ENGINE = 'dvme onnx (onnxruntime-web wasm, not interleaved)';
 const WEB_PROVIDER = {
@@ -176,11 +192,12 @@ async function ortWebWasm(model: Model, state: ReturnType<typeof full.fullSizeSt
     return undefined;
   }
   const out = new Map<number, { ms: number[]; embedding: Float32Array }>();
-  for (const [batch, runs] of [[1, 3], [16, 1]] as const) {
+  for (const [batch, runs] of [[1, 3], [16, 2]] as const) {
     const ms: number[] = [];
     let embedding: Float32Array = new Float32Array(0);
     for (let r = 0; r < runs; r++) ms.push(await timed(async () => (embedding = await embedU8(engine, model, images.get(batch)!, batch, 224, 'none'))));
-    out.set(batch, { ms: batch === 1 ? ms.slice(1) : ms, embedding });
+    // The first run of a batch size sizes memory and builds XNNPACK operators: a warm-up.
+    out.set(batch, { ms: ms.slice(1), embedding });
   }
   engine.dispose();
   return out;
@@ -294,12 +311,12 @@ async function benchModel(model: Model, ctx: BenchContext, lines: Line[]): Promi
   const wasm = await tfjsWasm(model, state, images);
   for (const [batch, r] of wasm) {
     const dvme = median(lines.find((l) => l.model === model && l.batch === batch && l.engine === 'dvme onnx')!.ms);
-    lines.push({ model, batch, engine: 'dvme tfjs-wasm (not interleaved)', ms: r.ms, vsBare: undefined, vsTorch: undefined, relErr: batch === 16 && mine16 ? relErr(r.embedding, mine16) : undefined });
+    lines.push({ model, batch, engine: `dvme tfjs-wasm, ${wasmThreads ?? '?'} thr (not interleaved)`, ms: r.ms, vsBare: undefined, vsTorch: undefined, relErr: batch === 16 && mine16 ? relErr(r.embedding, mine16) : undefined });
     ctx.log(`${model} b${batch} tfjs-wasm: ${((1000 * batch) / median(r.ms)).toFixed(2)} img/s; dvme onnx ${(median(r.ms) / dvme).toFixed(1)}x faster`);
   }
-  for (const name of ['dvme onnx', 'bare ort', 'dvme tfjs-wasm (not interleaved)']) {
-    const line = lines.find((l) => l.model === model && l.batch === 16 && l.engine === name);
-    if (line) line.rssMB = measureMemory(name.startsWith('dvme tfjs') ? 'tfjs-wasm' : name, model);
+  for (const name of ['dvme onnx', 'bare ort', 'dvme tfjs-wasm']) {
+    const line = lines.find((l) => l.model === model && l.batch === 16 && (l.engine === name || (name === 'dvme tfjs-wasm' && l.engine.startsWith(name))));
+    if (line) line.rssMB = measureMemory(name === 'dvme tfjs-wasm' ? 'tfjs-wasm' : name, model);
   }
 }
 

@@ -9,9 +9,11 @@ import { type BackendInfo, selectBackend } from './platform/backend.js';
 import { registerNodeEngines } from './platform/node/node-engines.js';
 import { nodePlatform } from './platform/node/node-platform.js';
 import { registerPlatform } from './platform/platform.js';
+import type { NodeBackendOptions } from './platform/node/wasm-threads.js';
 
 export * from './index.js';
 export { decodeImage, readImages } from './platform/node/decode-image.js';
+export type { NodeBackendOptions } from './platform/node/wasm-threads.js';
 
 registerPlatform(nodePlatform);
 registerNodeEngines(initBackend);
@@ -22,6 +24,9 @@ let pending: Promise<BackendInfo> | undefined;
  * Activates `@tensorflow/tfjs-node-gpu`; throws {@link BackendUnavailableError} naming
  * `npm install @tensorflow/tfjs-node-gpu` when it is not installed or cannot load (no CUDA).
  * Idempotent once it succeeds.
+ *
+ * @param _options - the options of `dvme/node`'s `initBackend`, accepted so that code can switch
+ * entrypoints; tfjs-node-gpu has no wasm threads to set.
  *
  * @remarks Since 0.1.0. Same signature as `initBackend` from `dvme/node`.
  * @example
@@ -34,7 +39,7 @@ let pending: Promise<BackendInfo> | undefined;
  * }
  * ```
  */
-export function initBackend(): Promise<BackendInfo> {
+export function initBackend(_options: NodeBackendOptions = {}): Promise<BackendInfo> {
   pending ??= selectBackend('node-gpu', [
     { backend: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', load: () => import('@tensorflow/tfjs-node-gpu') },
   ]).catch((e: unknown) => {

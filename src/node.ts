@@ -3,17 +3,22 @@
  * fastest tfjs backend installed: `@tensorflow/tfjs-node` (native TensorFlow) when present,
  * otherwise `@tensorflow/tfjs-backend-wasm`.
  *
- * @remarks tfjs runs its wasm backend single-threaded in Node (tensorflow/tfjs#3830), so it
- * is markedly slower than tfjs-node.
+ * @remarks tfjs runs its wasm backend single-threaded in Node (tensorflow/tfjs#3830);
+ * `initBackend` starts its threaded build instead (one thread per core), still markedly slower
+ * than tfjs-node.
  * @packageDocumentation
  */
 import { type BackendInfo, selectBackend } from './platform/backend.js';
+// Named in the TSDoc below.
+import type { BackendUnavailableError, InvalidArgumentError } from './errors/index.js';
 import { registerNodeEngines } from './platform/node/node-engines.js';
 import { nodePlatform } from './platform/node/node-platform.js';
 import { registerPlatform } from './platform/platform.js';
+import { nodeWasmCandidate, resolveWasmThreads, type NodeBackendOptions } from './platform/node/wasm-threads.js';
 
 export * from './index.js';
 export { decodeImage, readImages } from './platform/node/decode-image.js';
+export type { NodeBackendOptions } from './platform/node/wasm-threads.js';
 
 registerPlatform(nodePlatform);
 registerNodeEngines(initBackend);
@@ -21,22 +26,35 @@ registerNodeEngines(initBackend);
 let pending: Promise<BackendInfo> | undefined;
 
 /**
- * Activates tfjs-node when it is installed, otherwise the wasm backend, and reports which one
- * is active and why. Idempotent: later calls return the first call's result.
+ * Activates tfjs-node when it is installed, otherwise the wasm backend with one thread per core
+ * (tfjs alone runs it single-threaded in Node), and reports which one is active, how many
+ * threads it runs and why. Idempotent: later calls return the first call's result.
  *
+ * @param options - `wasmThreads` (`'auto'`, or 1 to 8).
+ * @throws {@link InvalidArgumentError} for a bad `wasmThreads`; {@link BackendUnavailableError}
+ * when no backend can start.
  * @remarks Since 0.1.0. `dvme/node-gpu` exports the same function, requiring tfjs-node-gpu.
+ * The threads are Node worker threads that do not keep the process alive.
  * @example
  * ```ts
  * import { initBackend } from 'dvme/node';
  * const info = await initBackend();
- * console.log(`tfjs backend: ${info.backend} from ${info.package}`);
+ * console.log(`tfjs backend: ${info.backend} from ${info.package}, ${info.threads ?? '?'} threads`);
  * for (const s of info.skipped) console.log(`skipped ${s.package}: ${s.reason}`);
+ * for (const n of info.notes ?? []) console.log(n);
  * ```
  */
-export function initBackend(): Promise<BackendInfo> {
-  pending ??= selectBackend('node', [
+export function initBackend(options: NodeBackendOptions = {}): Promise<BackendInfo> {
+  if (pending) return pending;
+  let threads: number;
+  try {
+    threads = resolveWasmThreads('initBackend', options.wasmThreads);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  pending = selectBackend('node', [
     { backend: 'tensorflow', package: '@tensorflow/tfjs-node', load: () => import('@tensorflow/tfjs-node') },
-    { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', load: () => import('@tensorflow/tfjs-backend-wasm') },
+    nodeWasmCandidate(threads),
   ]).catch((e: unknown) => {
     pending = undefined;
     throw e;

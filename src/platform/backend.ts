@@ -22,6 +22,11 @@ export interface BackendCandidate {
   readonly package: string;
   /** Imports the package; a literal `import()` so bundlers can see it. */
   readonly load: () => Promise<unknown>;
+  /**
+   * Runs after `load` and before `tf.setBackend` (dvme/node starts wasm threads here); the
+   * returned `finish` runs once the backend has started or failed, and may add to the report.
+   */
+  readonly prepare?: (module: unknown) => { finish(started: boolean): Pick<BackendInfo, 'threads' | 'notes'> };
 }
 
 /**
@@ -46,6 +51,13 @@ export interface BackendInfo {
   readonly entrypoint: string | undefined;
   /** Candidates tried before this one and why each was passed over. */
   readonly skipped: ReadonlyArray<{ readonly backend: string; readonly package: string; readonly reason: string }>;
+  /**
+   * Threads the backend computes with, main thread included, where dvme knows it (the wasm
+   * backend in Node: `wasmThreads` of `initBackend`).
+   */
+  readonly threads?: number;
+  /** What did not go as asked (fewer threads than requested, and why). */
+  readonly notes?: readonly string[];
 }
 
 let chosen: BackendInfo | undefined;
@@ -96,20 +108,31 @@ export async function selectBackend(
       skipped.push({ backend: c.backend, package: c.package, reason: importFailure(c.package, e) });
       continue;
     }
+    const prepared = c.prepare?.(loaded);
     let ok = false;
     try {
       ok = await tf.setBackend(c.backend);
+      if (ok) await tf.ready();
     } catch (e) {
+      prepared?.finish(false);
       skipped.push({ backend: c.backend, package: c.package, reason: `initialisation failed: ${message(e)}` });
       continue;
     }
+    const extra = prepared?.finish(ok) ?? {};
     if (!ok) {
       skipped.push({ backend: c.backend, package: c.package, reason: 'tfjs could not initialise it on this platform' });
       continue;
     }
-    await tf.ready();
     const version = packageVersion(loaded, c.package);
-    chosen = { backend: tf.getBackend(), package: c.package, ...(version === undefined ? {} : { version }), entrypoint, skipped };
+    chosen = {
+      backend: tf.getBackend(),
+      package: c.package,
+      ...(version === undefined ? {} : { version }),
+      entrypoint,
+      skipped,
+      ...(extra.threads === undefined ? {} : { threads: extra.threads }),
+      ...(extra.notes?.length ? { notes: extra.notes } : {}),
+    };
     return chosen;
   }
   const tried = skipped.map((s) => `  - ${s.package} (backend '${s.backend}'): ${s.reason}`).join('\n');

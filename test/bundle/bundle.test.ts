@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -67,11 +67,14 @@ describe('the packed package', () => {
     expect(Number(run(bare, esm, 'module'))).toBe(0.75);
   });
 
-  it('dvme/node activates a backend from the tarball (ESM and CJS)', () => {
-    const esm = `import { initBackend } from 'dvme/node'; const i = await initBackend(); console.log(i.backend)`;
-    const cjs = `require('dvme/node').initBackend().then((i) => console.log(i.backend))`;
+  it('dvme/node activates a backend from the tarball, wasm with one thread per core (ESM and CJS)', () => {
+    // The threaded wasm start-up finds tfjs's files from the installed package; the process must
+    // still exit by itself (execFileSync waits for it).
+    const work = `const tf = await import('@tensorflow/tfjs-core'); const s = tf.sum(tf.matMul(tf.ones([256, 256]), tf.ones([256, 256]))).dataSync()[0];`;
+    const esm = `import { initBackend } from 'dvme/node'; const i = await initBackend(); ${work} console.log(i.backend, i.threads, s)`;
+    const cjs = `require('dvme/node').initBackend().then(async (i) => { ${work} console.log(i.backend, i.threads, s) })`;
     const expected = run(app, esm, 'module');
-    expect(['wasm', 'tensorflow']).toContain(expected);
+    expect([`wasm ${Math.min(availableParallelism(), 8)} ${256 ** 3}`, `tensorflow undefined ${256 ** 3}`]).toContain(expected);
     expect(run(app, cjs, 'commonjs')).toBe(expected);
   });
 

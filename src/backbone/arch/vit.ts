@@ -4,6 +4,7 @@ import { imageInputShape, requirePositiveInteger } from './arch-config.js';
 import { MultiHeadSelfAttention } from './attention.js';
 import { ClassTokenPositionEmbedding } from './position-embedding.js';
 import { TokenPooling } from './token-pooling.js';
+import { LayerNorm } from '../../fusion/layer-norm.js';
 
 /**
  * Which vector a ViT model outputs, each computed from tokens passed through the final
@@ -181,7 +182,7 @@ export function vitEmbeddingDim(config: Partial<ViTConfig> = {}): number {
 /** timm's `Block`: x + attn(norm1(x)), then x + mlp(norm2(x)). */
 function block(x: Node, prefix: string, c: ViTConfig): Node {
   const norm = (name: string): tfl.layers.Layer =>
-    tfl.layers.layerNormalization({ name: `${prefix}.${name}`, epsilon: c.layerNormEps });
+    new LayerNorm({ name: `${prefix}.${name}`, epsilon: c.layerNormEps });
   const dense = (name: string, units: number, activation?: 'gelu'): tfl.layers.Layer =>
     tfl.layers.dense({ name: `${prefix}.${name}`, units, activation });
   // tfjs' 'gelu' is the exact erf form, as torch.nn.GELU() (not timm's tanh approximation).
@@ -240,7 +241,7 @@ export function buildVisionTransformer(config: Partial<ViTConfig> = {}): tfl.Lay
     blockOutputs.push(x);
   }
   // One LayerNorm shared by every output, as DINO's get_intermediate_layers reuses self.norm.
-  const norm = tfl.layers.layerNormalization({ name: 'norm', epsilon: c.layerNormEps });
+  const norm = new LayerNorm({ name: 'norm', epsilon: c.layerNormEps });
   const pool = (normed: Node, mode: 'cls' | 'patchMean', name: string): Node =>
     apply(new TokenPooling({ name, mode }), normed);
   const concat = (parts: Node[]): Node =>

@@ -78,6 +78,31 @@ describe('LayerNorm', () => {
       expect(ours.weights.map((w) => w.originalName)).toEqual(['norm/gamma', 'norm/beta']);
     });
   });
+
+  it('normalises the last axis of rank-3 tokens (the ViT blocks) as tfjs-layers does, without its Tile copies', async () => {
+    const x = tf.randomNormal([2, 5, 7], -1, 2, 'float32', 11);
+    const ours = new LayerNorm({ epsilon: 1e-6, name: 'norm1' });
+    const ref = tfl.layers.layerNormalization({ axis: -1, epsilon: 1e-6 });
+    tf.tidy(() => {
+      ours.apply(x);
+      ref.apply(x);
+      const weights = [tf.randomNormal([7], 1, 0.1, 'float32', 12), tf.randomNormal([7], 0, 0.1, 'float32', 13)];
+      ours.setWeights(weights);
+      ref.setWeights(weights);
+      expect(maxDiff(ours.apply(x) as tf.Tensor, ref.apply(x) as tf.Tensor)).toBeLessThan(1e-5);
+    });
+    const kernels = async (layer: tfl.layers.Layer) => (await tf.profile(() => layer.apply(x) as tf.Tensor)).kernels.map((k) => k.name);
+    expect(await kernels(ref)).toContain('Tile');
+    expect(await kernels(ours)).not.toContain('Tile');
+    tf.dispose(x);
+    ours.dispose();
+    ref.dispose();
+  });
+
+  it('rejects a rank-1 input or an unknown feature width', () => {
+    expect(() => new LayerNorm({}).apply(tfl.input({ shape: [] }))).toThrow(/LayerNorm takes \[batch, \.\.\., features\] inputs/);
+    expect(() => new LayerNorm({}).apply(tfl.input({ shape: [3, null] }))).toThrow(/known feature width/);
+  });
 });
 
 describe('TSDoc examples of Linear and LayerNorm', () => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError } from '../../../src/errors/index.js';
 
@@ -21,6 +22,9 @@ describe('dvme/node', () => {
         reason: 'not installed (npm install @tensorflow/tfjs-node)',
       },
     ]);
+    // One wasm thread per usable core (tfjs alone would run one: tensorflow/tfjs#3830).
+    expect(info.threads).toBe(Math.min(availableParallelism(), 8));
+    expect(info.notes).toBeUndefined();
     expect(backendInfo()).toBe(info);
     expect(await initBackend()).toBe(info);
     expect(tf.add(tf.scalar(2), tf.scalar(3)).dataSync()[0]).toBe(5);

@@ -1,0 +1,240 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { Worker as NodeWorker } from 'node:worker_threads';
+import { InvalidArgumentError } from '../../errors/index.js';
+import type { BackendCandidate } from '../backend.js';
+
+/**
+ * tfjs-backend-wasm versions whose Node start-up dvme has checked thread by thread (the worker
+ * protocol and the bundle's free variables below are those of this build).
+ */
+const TESTED_VERSION = /^4\.22\./;
+
+/** tfjs pre-creates 8 pthread workers and never uses more. */
+export const MAX_WASM_THREADS = 8;
+
+/**
+ * The threaded factory as emscripten wrote it, beside the bundle tfjs loads in Node; each worker
+ * evaluates it (the main thread runs the bundled copy of the same build, which Node's workers
+ * cannot load from the Blob URL tfjs makes of it).
+ */
+const FACTORY_FILE = 'wasm-out/tfjs-backend-wasm-threaded-simd.js';
+const BUNDLE = /[\\/]@tensorflow[\\/]tfjs-backend-wasm[\\/]dist[\\/]tf-backend-wasm\.node\.js$/;
+
+/**
+ * The threaded factory of the very tfjs-backend-wasm `module` is, found through Node's module
+ * cache (the loaded bundle's file), so that two installed copies cannot be mixed up.
+ */
+function factoryFile(module: unknown): string | undefined {
+  const exports = (module as { default?: unknown } | null)?.default ?? module;
+  const cache = createRequire(`${process.cwd()}/`).cache;
+  for (const [file, entry] of Object.entries(cache)) {
+    if (!BUNDLE.test(file) || entry?.exports !== exports) continue;
+    const candidate = join(dirname(dirname(file)), FACTORY_FILE);
+    try {
+      return readFileSync(candidate, 'utf8').includes('WasmBackendModuleThreadedSimd') ? candidate : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The flags a worker inherits, less `--input-type`: the worker script is CommonJS, and `node
+ * --input-type=module -e ...` would otherwise make its eval'd text ESM, without `require`.
+ */
+function scriptArgv(): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const a = process.execArgv[i]!;
+    if (a === '--input-type') i++;
+    else if (!a.startsWith('--input-type=')) out.push(a);
+  }
+  return out;
+}
+
+/** What the wasm module exports that this file uses. */
+interface WasmModule {
+  setThreadsCount?: (n: number) => void;
+  getThreadsCount?: () => number;
+  version_wasm?: string;
+}
+
+/** @internal Threads asked of the wasm backend, and what came of it. */
+export interface WasmThreadsSetup {
+  /** Requested threads (after `'auto'` is resolved). */
+  readonly requested: number;
+  /** Why fewer threads than requested will run, when known before start-up. */
+  readonly note?: string;
+  /** Undoes the temporary patches; call once the backend has started (or failed to). */
+  restore(): void;
+}
+
+/**
+ * Threads for the wasm backend: `'auto'` is one per core this process may use (cgroup and
+ * affinity aware), at most {@link MAX_WASM_THREADS}.
+ *
+ * @internal
+ */
+export function resolveWasmThreads(owner: string, threads: number | 'auto' | undefined): number {
+  if (threads === undefined || threads === 'auto') return Math.min(os.availableParallelism(), MAX_WASM_THREADS);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
+    throw new InvalidArgumentError(`${owner}: wasmThreads must be 'auto' or an integer from 1 to ${MAX_WASM_THREADS}; received ${JSON.stringify(threads)}.`);
+  }
+  return threads;
+}
+
+function threadsSupported(): string | undefined {
+  if (typeof SharedArrayBuffer !== 'function') return 'SharedArrayBuffer is not available';
+  // A module with a shared memory and an atomic instruction (wasm-feature-detect's test).
+  const probe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 4, 1, 3, 1, 1, 10, 11, 1, 9, 0, 65, 0, 254, 16, 2, 0, 26, 11]);
+  if (!WebAssembly.validate(probe)) return 'this runtime has no WebAssembly threads';
+  return undefined;
+}
+
+/**
+ * @internal Lets tfjs-backend-wasm start its threaded build in Node, which it does not do by
+ * itself (tensorflow/tfjs#3830): its pthread workers are made from Blob URLs, which Node's
+ * workers cannot load, and it caps the thread count at half of `os.cpus()`. Until
+ * {@link WasmThreadsSetup.restore}, dvme records the Blobs tfjs makes (their text is known when
+ * they are made), gives tfjs a `Worker` that starts from the worker script's text, points each
+ * worker's `load` message at the package's own factory file, and reports `2 x threads` cpus for
+ * the cap. Call before
+ * `tf.setBackend('wasm')`; nothing is patched for 1 thread, an untested tfjs version, or a
+ * backend that is already running.
+ */
+export function prepareWasmThreads(module: unknown, threads: number): WasmThreadsSetup {
+  const wasm = (typeof module === 'object' && module !== null ? module : {}) as WasmModule;
+  const none = (note?: string): WasmThreadsSetup => ({ requested: threads, ...(note ? { note } : {}), restore: () => undefined });
+  if (threads === 1) {
+    wasm.setThreadsCount?.(1);
+    return none();
+  }
+  if (tf.engine().registry.wasm !== undefined) return none('the wasm backend was already running, with the threads it started with');
+  const version = wasm.version_wasm;
+  if (typeof version !== 'string' || !TESTED_VERSION.test(version) || typeof wasm.setThreadsCount !== 'function') {
+    return none(`dvme starts wasm threads in Node with @tensorflow/tfjs-backend-wasm 4.22 only (found ${version ?? 'an unknown version'}); running 1 thread`);
+  }
+  const unsupported = threadsSupported();
+  if (unsupported) return none(`${unsupported}; running 1 thread`);
+  const factory = factoryFile(module);
+  if (factory === undefined) return none(`could not find ${FACTORY_FILE} of the loaded @tensorflow/tfjs-backend-wasm (bundled?); running 1 thread`);
+
+  const texts = new WeakMap<Blob, string>();
+  const urls = new Map<string, string>();
+  const OriginalBlob = globalThis.Blob;
+  const createObjectURL = URL.createObjectURL;
+  const cpus = os.cpus;
+  const workerDescriptor = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
+
+  class RecordingBlob extends OriginalBlob {
+    constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
+      super(parts, options);
+      if (Array.isArray(parts) && parts.every((p) => typeof p === 'string')) texts.set(this, parts.join(''));
+    }
+  }
+  class BlobUrlWorker extends NodeWorker {
+    constructor(url: string | URL, options?: ConstructorParameters<typeof NodeWorker>[1]) {
+      const script = urls.get(String(url));
+      super(script ?? url, script === undefined ? options : { ...options, eval: true, execArgv: scriptArgv() });
+    }
+    /**
+     * emscripten refs a worker while a pthread runs on it, so that Node waits for the thread;
+     * XNNPACK's pool threads never end, and would keep every process alive. They only work
+     * while the main thread waits on them, so they need not hold the process.
+     */
+    override ref(): void {
+      // Deliberately nothing.
+    }
+    override postMessage(message: unknown, transfer?: Parameters<NodeWorker['postMessage']>[1]): void {
+      const m = message as { cmd?: unknown; urlOrBlob?: unknown } | null;
+      // The worker reads a string with fs and evaluates it.
+      if (m && m.cmd === 'load' && m.urlOrBlob instanceof OriginalBlob) message = { ...m, urlOrBlob: factory };
+      super.postMessage(message, transfer);
+    }
+  }
+
+  globalThis.Blob = RecordingBlob;
+  URL.createObjectURL = (blob: Blob): string => {
+    const url = createObjectURL(blob);
+    const text = texts.get(blob);
+    if (text !== undefined) urls.set(url, text);
+    return url;
+  };
+  // emscripten assigns Node's Worker to the global and then constructs `Worker`: keep ours.
+  Object.defineProperty(globalThis, 'Worker', { configurable: true, get: () => BlobUrlWorker, set: () => undefined });
+  // tfjs caps its pool at emscripten_num_logical_cores() / 2, which is os.cpus().length in Node.
+  (os as { cpus: typeof os.cpus }).cpus = () => Array.from({ length: 2 * threads }, (_, i) => cpus()[i % cpus().length]!);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  wasm.setThreadsCount(threads);
+  let restored = false;
+  return {
+    requested: threads,
+    restore() {
+      if (restored) return;
+      restored = true;
+      globalThis.Blob = OriginalBlob;
+      URL.createObjectURL = createObjectURL;
+      (os as { cpus: typeof os.cpus }).cpus = cpus;
+      if (workerDescriptor) Object.defineProperty(globalThis, 'Worker', workerDescriptor);
+      else delete (globalThis as { Worker?: unknown }).Worker;
+    },
+  };
+}
+
+/** @internal Threads the running wasm backend computes with (its pool, main thread included). */
+export function wasmThreadsCount(module: unknown): number | undefined {
+  const get = (module as WasmModule | null)?.getThreadsCount;
+  try {
+    return typeof get === 'function' ? get() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Options of `initBackend` in `dvme/node` and `dvme/node-gpu`.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { initBackend, type NodeBackendOptions } from 'dvme/node';
+ * const options: NodeBackendOptions = { wasmThreads: 2 };
+ * const info = await initBackend(options);
+ * console.log(info.backend, info.threads); // 'wasm' 2 where tfjs-node is not installed
+ * ```
+ */
+export interface NodeBackendOptions {
+  /**
+   * Threads of the wasm backend (when tfjs-node is not installed): `'auto'`, one per core this
+   * process may use, up to 8; or 1 to 8. tfjs itself runs wasm single-threaded in Node
+   * (tensorflow/tfjs#3830); dvme starts its threaded build (ResNet-50 on 2 cores: 1.75x). Read
+   * only by the call that starts the backend. @defaultValue `'auto'`
+   */
+  readonly wasmThreads?: number | 'auto';
+}
+
+/** @internal The wasm candidate of `dvme/node`, starting `threads` threads. */
+export function nodeWasmCandidate(threads: number): BackendCandidate {
+  return {
+    backend: 'wasm',
+    package: '@tensorflow/tfjs-backend-wasm',
+    load: () => import('@tensorflow/tfjs-backend-wasm'),
+    prepare(module) {
+      const setup = prepareWasmThreads(module, threads);
+      return {
+        finish(started) {
+          setup.restore();
+          if (!started) return {};
+          const running = wasmThreadsCount(module);
+          const notes = running !== undefined && running < setup.requested ? [`wasm: ${running} of ${setup.requested} threads: ${setup.note ?? 'tfjs started fewer'}`] : [];
+          return { ...(running === undefined ? {} : { threads: running }), notes };
+        },
+      };
+    },
+  };
+}

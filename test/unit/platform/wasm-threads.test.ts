@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../../src/errors/index.js';
+import { MAX_WASM_THREADS, prepareWasmThreads, resolveWasmThreads } from '../../../src/platform/node/wasm-threads.js';
+
+// tfjs-backend-wasm runs single-threaded in Node (tensorflow/tfjs#3830); dvme/node starts its
+// threaded build. A backend starts once per process, so each thread count runs in a child.
+const CHILD = fileURLToPath(new URL('./wasm-threads-child.ts', import.meta.url));
+const cores = Math.min(os.availableParallelism(), MAX_WASM_THREADS);
+
+interface ChildReport {
+  info: { backend: string; threads?: number; notes?: string[] };
+  restored: boolean;
+  leakedTensors: number;
+  errors: Record<string, number>;
+  /** SHA-256 of each output's float32 bytes. */
+  outputs: Record<string, string>;
+}
+
+async function child(threads: string): Promise<ChildReport> {
+  // A timeout turns a hang (a worker that never starts) into a failure; exiting at all shows the
+  // worker threads do not keep the process alive.
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD, threads], { timeout: 60_000, encoding: 'utf8' });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as ChildReport;
+}
+
+describe('dvme/node starts the wasm backend with threads', () => {
+  it('1, 2, 3 and auto threads: as many run, every output is bit-identical to 1 thread and PyTorch within 1e-4, nothing stays patched', async () => {
+    const runs = Object.fromEntries(await Promise.all(['1', '2', '3', 'auto'].map(async (t) => [t, await child(t)] as const)));
+    for (const [t, run] of Object.entries(runs)) {
+      expect(run.info.backend).toBe('wasm');
+      expect(run.info.threads).toBe(t === 'auto' ? cores : Number(t));
+      expect(run.info.notes).toBeUndefined();
+      expect(run.restored).toBe(true);
+      expect(run.leakedTensors).toBe(0);
+      for (const [name, err] of Object.entries(run.errors)) expect(err, `${t} threads, ${name}`).toBeLessThan(1e-4);
+      expect(Object.keys(run.outputs).sort()).toEqual(Object.keys(runs['1']!.outputs).sort());
+      for (const [name, bytes] of Object.entries(run.outputs)) expect(bytes, `${t} threads, ${name}`).toBe(runs['1']!.outputs[name]);
+    }
+    expect(Object.keys(runs['1']!.outputs)).toHaveLength(8);
+  }, 180_000);
+});
+
+describe('wasm thread options and fallbacks', () => {
+  it('resolves auto to the usable cores (at most 8) and rejects anything but 1-8', () => {
+    expect(resolveWasmThreads('t', 'auto')).toBe(cores);
+    expect(resolveWasmThreads('t', undefined)).toBe(cores);
+    expect(resolveWasmThreads('t', 3)).toBe(3);
+    for (const bad of [0, 9, 1.5, -1, Number.NaN, '2' as unknown as number]) {
+      expect(() => resolveWasmThreads('initBackend', bad)).toThrow(InvalidArgumentError);
+    }
+    expect(() => resolveWasmThreads('initBackend', 0)).toThrow(/wasmThreads must be 'auto' or an integer from 1 to 8; received 0/);
+  });
+
+  it('patches nothing and says why for an untested tfjs version, a module it cannot place, or 1 thread', () => {
+    const blob = globalThis.Blob;
+    const cpus = os.cpus;
+    const calls: number[] = [];
+    const fake = (version: string) => ({ version_wasm: version, setThreadsCount: (n: number) => calls.push(n), getThreadsCount: () => 1 });
+    const untested = prepareWasmThreads(fake('4.21.0'), 2);
+    expect(untested.note).toMatch(/4\.22 only \(found 4\.21\.0\); running 1 thread/);
+    const unplaced = prepareWasmThreads(fake('4.22.0'), 2);
+    expect(unplaced.note).toMatch(/could not find wasm-out\/tfjs-backend-wasm-threaded-simd\.js of the loaded @tensorflow\/tfjs-backend-wasm/);
+    const one = prepareWasmThreads(fake('4.22.0'), 1);
+    expect(one.note).toBeUndefined();
+    expect(calls).toEqual([1]);
+    for (const s of [untested, unplaced, one]) s.restore();
+    expect(globalThis.Blob).toBe(blob);
+    expect(os.cpus).toBe(cpus);
+    expect('Worker' in globalThis).toBe(false);
+  });
+
+  it('initBackend rejects a bad wasmThreads before starting anything, and a later call still works', async () => {
+    const { initBackend } = await import('../../../src/node.js');
+    await expect(initBackend({ wasmThreads: 0 })).rejects.toThrow(InvalidArgumentError);
+    const info = await initBackend({ wasmThreads: 1 });
+    expect(info.threads === undefined || info.threads === 1).toBe(true);
+    // Once it runs, its threads are fixed.
+    const late = prepareWasmThreads({ version_wasm: '4.22.0', setThreadsCount: () => undefined }, 2);
+    expect(late.note).toBe('the wasm backend was already running, with the threads it started with');
+  });
+});
