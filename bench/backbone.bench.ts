@@ -181,7 +181,7 @@ const WEB_PROVIDER = {
 
 /**
  * dvme's ONNX engine on onnxruntime-web's wasm provider: batch 1 (1 warm-up, 2 runs) and batch
- * 16 (1 run), after the interleaved runs so as not to change them; `undefined` without it.
+ * 16 (1 warm-up, 1 run), after the interleaved runs so as not to change them; `undefined` without it.
  */
 async function ortWebWasm(model: Model, state: ReturnType<typeof full.fullSizeState>, images: Map<number, Uint8Array>, ctx: BenchContext) {
   let engine: OnnxEmbeddingEngine;
