@@ -8,7 +8,7 @@
 export * from './errors/index.js';
 export * from './metrics/index.js';
 export { backendInfo, selectBackend } from './platform/backend.js';
-export type { BackendCandidate, BackendInfo } from './platform/backend.js';
+export type { BackendCandidate, BackendInfo, BackendPreparation } from './platform/backend.js';
 export { currentPlatform, registerPlatform } from './platform/platform.js';
 export type { Platform, PlatformImage } from './platform/platform.js';
 export * from './data/index.js';

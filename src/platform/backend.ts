@@ -26,7 +26,25 @@ export interface BackendCandidate {
    * Runs after `load` and before `tf.setBackend` (dvme/node starts wasm threads here); the
    * returned `finish` runs once the backend has started or failed, and may add to the report.
    */
-  readonly prepare?: (module: unknown) => { finish(started: boolean): Pick<BackendInfo, 'threads' | 'notes'> };
+  readonly prepare?: (module: unknown) => BackendPreparation;
+}
+
+/**
+ * What a {@link BackendCandidate}'s `prepare` returns.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { BackendPreparation } from 'dvme';
+ * const nothing: BackendPreparation = { finish: () => ({}) };
+ * ```
+ */
+export interface BackendPreparation {
+  /**
+   * Called once `tf.setBackend` has succeeded (`started`) or failed; undoes what `prepare` set
+   * up for the start and returns what to add to the {@link BackendInfo}.
+   */
+  finish(started: boolean): Pick<BackendInfo, 'threads' | 'notes'>;
 }
 
 /**
