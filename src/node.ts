@@ -45,13 +45,13 @@ let pending: Promise<BackendInfo> | undefined;
  * ```
  */
 export function initBackend(options: NodeBackendOptions = {}): Promise<BackendInfo> {
-  if (pending) return pending;
   let threads: number;
   try {
     threads = resolveWasmThreads('initBackend', options.wasmThreads);
   } catch (e) {
     return Promise.reject(e);
   }
+  if (pending) return pending;
   pending = selectBackend('node', [
     { backend: 'tensorflow', package: '@tensorflow/tfjs-node', load: () => import('@tensorflow/tfjs-node') },
     nodeWasmCandidate(threads),

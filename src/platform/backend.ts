@@ -42,9 +42,11 @@ export interface BackendCandidate {
 export interface BackendPreparation {
   /**
    * Called once `tf.setBackend` has succeeded (`started`) or failed; undoes what `prepare` set
-   * up for the start and returns what to add to the {@link BackendInfo}.
+   * up for the start and returns what to add to the {@link BackendInfo}. After a failure it may
+   * ask for one more plain `tf.setBackend` (`retry`, e.g. wasm with one thread after a failed
+   * threaded start); `finish` is then called again with that attempt's outcome.
    */
-  finish(started: boolean): Pick<BackendInfo, 'threads' | 'notes'>;
+  finish(started: boolean): Pick<BackendInfo, 'threads' | 'notes'> & { readonly retry?: boolean };
 }
 
 /**
@@ -126,19 +128,21 @@ export async function selectBackend(
       skipped.push({ backend: c.backend, package: c.package, reason: importFailure(c.package, e) });
       continue;
     }
-    const prepared = c.prepare?.(loaded);
-    let ok = false;
+    let prepared: BackendPreparation | undefined;
     try {
-      ok = await tf.setBackend(c.backend);
-      if (ok) await tf.ready();
+      prepared = c.prepare?.(loaded);
     } catch (e) {
-      prepared?.finish(false);
-      skipped.push({ backend: c.backend, package: c.package, reason: `initialisation failed: ${message(e)}` });
+      skipped.push({ backend: c.backend, package: c.package, reason: `could not prepare it: ${message(e)}` });
       continue;
     }
-    const extra = prepared?.finish(ok) ?? {};
+    let { ok, failure } = await start(c.backend);
+    let extra = prepared?.finish(ok) ?? {};
+    if (!ok && extra.retry) {
+      ({ ok, failure } = await start(c.backend));
+      extra = prepared?.finish(ok) ?? {};
+    }
     if (!ok) {
-      skipped.push({ backend: c.backend, package: c.package, reason: 'tfjs could not initialise it on this platform' });
+      skipped.push({ backend: c.backend, package: c.package, reason: failure ?? 'tfjs could not initialise it on this platform' });
       continue;
     }
     const version = packageVersion(loaded, c.package);
@@ -166,6 +170,16 @@ export async function selectBackend(
  * The version a tfjs backend package exports: `version_wasm` / `version_webgl` / `version_cpu`
  * (a string), or tfjs-node's `version` (a string, or an object keyed by package name).
  */
+async function start(backend: string): Promise<{ ok: boolean; failure?: string }> {
+  try {
+    const ok = await tf.setBackend(backend);
+    if (ok) await tf.ready();
+    return { ok };
+  } catch (e) {
+    return { ok: false, failure: `initialisation failed: ${message(e)}` };
+  }
+}
+
 function packageVersion(module: unknown, pkg: string): string | undefined {
   if (typeof module !== 'object' || module === null) return undefined;
   for (const [name, value] of Object.entries(module)) if (name.startsWith('version_') && typeof value === 'string') return value;

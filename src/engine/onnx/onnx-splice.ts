@@ -151,7 +151,9 @@ export function spliceImageFront(bytes: Uint8Array, summary: OnnxModelSummary, s
   // own batch dimension, the size dvme resamples to), so that every shape after it stays known.
   if (!summary.valueInfo.has(image)) {
     const [h, w] = spec.inputSize;
-    const n = spec.input.shape?.[0] ?? 'dvme_batch';
+    const batch = spec.input.shape?.[0] ?? null;
+    // Some exporters write 0 or -1 for a free batch: not a size to state.
+    const n = typeof batch === 'string' || (typeof batch === 'number' && batch > 0) ? batch : 'dvme_batch';
     g.declare(image, 'float32', spec.layout === 'NCHW' ? [n, 3, h, w] : [n, h, w, 3]);
   }
   const frontNodes = g.nodeCount;
@@ -168,7 +170,9 @@ export function spliceImageFront(bytes: Uint8Array, summary: OnnxModelSummary, s
   g.output(y, 'float32');
   const built = g.build();
   const clash =
-    [...built.initializers.map((t) => t.name), ...built.nodes.flatMap((n) => n.outputs)].find((n) => n !== spec.input.name && summary.names.has(n)) ??
+    [...built.inputs.map((i) => i.name), ...built.initializers.map((t) => t.name), ...built.nodes.flatMap((n) => n.outputs)].find(
+      (n) => n !== spec.input.name && summary.names.has(n),
+    ) ??
     built.nodes.map((n) => n.name ?? '').find((n) => summary.nodeNames.has(n));
   if (clash !== undefined) {
     throw new InvalidArgumentError(`${owner}: the model already has a value named '${clash}', which dvme's preprocessing needs.`);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { accessSync, constants as fsConstants, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +13,17 @@ import type { BackendCandidate } from '../backend.js';
  * protocol and the bundle's free variables below are those of this build).
  */
 const TESTED_VERSION = /^4\.22\./;
+
+const THREADS_FLAG = 'WASM_HAS_MULTITHREAD_SUPPORT';
+
+/** Sets tfjs-backend-wasm's threads flag, which exists once the package is loaded. */
+function setFlag(value: boolean): void {
+  try {
+    tf.env().set(THREADS_FLAG, value);
+  } catch {
+    // Not registered: no tfjs-backend-wasm in this tfjs, so nothing to set.
+  }
+}
 
 /** tfjs pre-creates 8 pthread workers and never uses more. */
 export const MAX_WASM_THREADS = 8;
@@ -44,17 +56,34 @@ function factoryFile(module: unknown): string | undefined {
 }
 
 /**
- * The flags a worker inherits, less `--input-type`: the worker script is CommonJS, and `node
- * --input-type=module -e ...` would otherwise make its eval'd text ESM, without `require`.
+ * The pthread worker script as a file the worker starts from: a `.cjs` file is CommonJS whatever
+ * `--input-type` the process has, and a file (unlike `eval: true` with an explicit `execArgv`,
+ * which Node refuses for V8 flags such as `--max-old-space-size`) lets the worker inherit the
+ * process's flags. Content-addressed in the temp folder, written once; `undefined` where the temp
+ * folder is not writable.
  */
-function scriptArgv(): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < process.execArgv.length; i++) {
-    const a = process.execArgv[i]!;
-    if (a === '--input-type') i++;
-    else if (!a.startsWith('--input-type=')) out.push(a);
+function canWriteTemp(): boolean {
+  try {
+    accessSync(os.tmpdir(), fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
-  return out;
+}
+
+function workerScriptFile(text: string): string | undefined {
+  try {
+    const file = join(os.tmpdir(), `dvme-tfjs-wasm-worker-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.cjs`);
+    if (!existsSync(file)) {
+      // Written beside and renamed, so that a process starting at the same time never reads half.
+      const partial = `${file}.${process.pid}.partial`;
+      writeFileSync(partial, text);
+      renameSync(partial, file);
+    }
+    return file;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What the wasm module exports that this file uses. */
@@ -70,8 +99,11 @@ export interface WasmThreadsSetup {
   readonly requested: number;
   /** Why fewer threads than requested will run, when known before start-up. */
   readonly note?: string;
-  /** Undoes the temporary patches; call once the backend has started (or failed to). */
-  restore(): void;
+  /**
+   * Undoes the temporary patches; call once the backend has started (`started`) or failed to,
+   * which also turns tfjs's threads flag back off for the next try.
+   */
+  restore(started: boolean): void;
 }
 
 /**
@@ -110,8 +142,11 @@ function threadsSupported(): string | undefined {
 export function prepareWasmThreads(module: unknown, threads: number): WasmThreadsSetup {
   const wasm = (typeof module === 'object' && module !== null ? module : {}) as WasmModule;
   const none = (note?: string): WasmThreadsSetup => ({ requested: threads, ...(note ? { note } : {}), restore: () => undefined });
+  // Probes that throw (a deleted working folder, say) mean one thread, not a failed backend.
+  let factory: string | undefined;
   if (threads === 1) {
     wasm.setThreadsCount?.(1);
+    if (tf.engine().registry.wasm === undefined) setFlag(false);
     return none();
   }
   if (tf.engine().registry.wasm !== undefined) return none('the wasm backend was already running, with the threads it started with');
@@ -121,7 +156,15 @@ export function prepareWasmThreads(module: unknown, threads: number): WasmThread
   }
   const unsupported = threadsSupported();
   if (unsupported) return none(`${unsupported}; running 1 thread`);
-  const factory = factoryFile(module);
+  try {
+    factory = factoryFile(module);
+  } catch {
+    factory = undefined;
+  }
+  if (!canWriteTemp() && process.execArgv.some((a) => a.startsWith('--input-type'))) {
+    // The worker script would have to be eval'd, which --input-type=module makes ESM.
+    return none(`the temp folder ${os.tmpdir()} is not writable and the process runs with --input-type; running 1 thread`);
+  }
   if (factory === undefined) return none(`could not find ${FACTORY_FILE} of the loaded @tensorflow/tfjs-backend-wasm (bundled?); running 1 thread`);
 
   const texts = new WeakMap<Blob, string>();
@@ -130,6 +173,7 @@ export function prepareWasmThreads(module: unknown, threads: number): WasmThread
   const createObjectURL = URL.createObjectURL;
   const cpus = os.cpus;
   const workerDescriptor = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
+  const created: NodeWorker[] = [];
 
   class RecordingBlob extends OriginalBlob {
     constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
@@ -140,7 +184,9 @@ export function prepareWasmThreads(module: unknown, threads: number): WasmThread
   class BlobUrlWorker extends NodeWorker {
     constructor(url: string | URL, options?: ConstructorParameters<typeof NodeWorker>[1]) {
       const script = urls.get(String(url));
-      super(script ?? url, script === undefined ? options : { ...options, eval: true, execArgv: scriptArgv() });
+      const file = script === undefined ? undefined : workerScriptFile(script);
+      super(file ?? script ?? url, file === undefined && script !== undefined ? { ...options, eval: true } : options);
+      created.push(this);
     }
     /**
      * emscripten refs a worker while a pthread runs on it, so that Node waits for the thread;
@@ -158,32 +204,42 @@ export function prepareWasmThreads(module: unknown, threads: number): WasmThread
     }
   }
 
-  globalThis.Blob = RecordingBlob;
-  URL.createObjectURL = (blob: Blob): string => {
-    const url = createObjectURL(blob);
-    const text = texts.get(blob);
-    if (text !== undefined) urls.set(url, text);
-    return url;
-  };
-  // emscripten assigns Node's Worker to the global and then constructs `Worker`: keep ours.
-  Object.defineProperty(globalThis, 'Worker', { configurable: true, get: () => BlobUrlWorker, set: () => undefined });
-  // tfjs caps its pool at emscripten_num_logical_cores() / 2, which is os.cpus().length in Node.
-  (os as { cpus: typeof os.cpus }).cpus = () => Array.from({ length: 2 * threads }, (_, i) => cpus()[i % cpus().length]!);
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-  wasm.setThreadsCount(threads);
   let restored = false;
-  return {
-    requested: threads,
-    restore() {
-      if (restored) return;
-      restored = true;
-      globalThis.Blob = OriginalBlob;
-      URL.createObjectURL = createObjectURL;
-      (os as { cpus: typeof os.cpus }).cpus = cpus;
-      if (workerDescriptor) Object.defineProperty(globalThis, 'Worker', workerDescriptor);
-      else delete (globalThis as { Worker?: unknown }).Worker;
-    },
+  const restore = (started: boolean) => {
+    if (restored) return;
+    restored = true;
+    globalThis.Blob = OriginalBlob;
+    URL.createObjectURL = createObjectURL;
+    (os as { cpus: typeof os.cpus }).cpus = cpus;
+    if (workerDescriptor) Object.defineProperty(globalThis, 'Worker', workerDescriptor);
+    else delete (globalThis as { Worker?: unknown }).Worker;
+    if (started) return;
+    // A failed start must not leave tfjs asking for its threaded build (which cannot start
+    // unpatched) on the next try, nor workers that never loaded (emscripten unrefs a worker
+    // only once it has) keeping the process alive.
+    setFlag(false);
+    for (const w of created) void w.terminate();
   };
+  try {
+    globalThis.Blob = RecordingBlob;
+    URL.createObjectURL = (blob: Blob): string => {
+      const url = createObjectURL(blob);
+      const text = texts.get(blob);
+      if (text !== undefined) urls.set(url, text);
+      return url;
+    };
+    // emscripten assigns Node's Worker to the global and then constructs `Worker`: keep ours.
+    Object.defineProperty(globalThis, 'Worker', { configurable: true, get: () => BlobUrlWorker, set: () => undefined });
+    // tfjs caps its pool at emscripten_num_logical_cores() / 2, which is os.cpus().length in Node.
+    (os as { cpus: typeof os.cpus }).cpus = () => Array.from({ length: 2 * threads }, (_, i) => cpus()[i % cpus().length]!);
+    setFlag(true);
+    wasm.setThreadsCount(threads);
+  } catch (e) {
+    restore(false);
+    wasm.setThreadsCount(1);
+    return none(`could not prepare the threaded start (${e instanceof Error ? e.message : String(e)}); running 1 thread`);
+  }
+  return { requested: threads, restore };
 }
 
 /** @internal Threads the running wasm backend computes with (its pool, main thread included). */
@@ -212,7 +268,7 @@ export interface NodeBackendOptions {
   /**
    * Threads of the wasm backend (when tfjs-node is not installed): `'auto'`, one per core this
    * process may use, up to 8; or 1 to 8. tfjs itself runs wasm single-threaded in Node
-   * (tensorflow/tfjs#3830); dvme starts its threaded build (ResNet-50 on 2 cores: 1.75x). Read
+   * (tensorflow/tfjs#3830); dvme starts its threaded build (ResNet-50 on 2 cores: 1.9x). Read
    * only by the call that starts the backend. @defaultValue `'auto'`
    */
   readonly wasmThreads?: number | 'auto';
@@ -226,12 +282,20 @@ export function nodeWasmCandidate(threads: number): BackendCandidate {
     load: () => import('@tensorflow/tfjs-backend-wasm'),
     prepare(module) {
       const setup = prepareWasmThreads(module, threads);
+      let retried = false;
       return {
         finish(started) {
-          setup.restore();
-          if (!started) return {};
+          setup.restore(started);
+          if (!started) {
+            // A threaded start that failed gets one single-threaded try.
+            if (retried || setup.requested === 1) return {};
+            retried = true;
+            (module as WasmModule).setThreadsCount?.(1);
+            return { retry: true };
+          }
           const running = wasmThreadsCount(module);
-          const notes = running !== undefined && running < setup.requested ? [`wasm: ${running} of ${setup.requested} threads: ${setup.note ?? 'tfjs started fewer'}`] : [];
+          const why = retried ? 'the threaded start failed (see the warning tfjs logged above)' : (setup.note ?? 'tfjs started fewer');
+          const notes = running !== undefined && running < setup.requested ? [`wasm: ${running} of ${setup.requested} threads: ${why}`] : [];
           return { ...(running === undefined ? {} : { threads: running }), notes };
         },
       };

@@ -51,9 +51,24 @@ describe('the model input after dvme preprocessing has a declared shape', () => 
     ['NCHW, named batch', ['N', 3, 'h', 'w'], 'NCHW', ['N', 3, 24, 20]],
     ['NHWC, fixed batch 1', [1, 'h', 'w', 3], 'NHWC', [1, 24, 20, 3]],
     ['NCHW, unnamed batch', [-1, 3, 24, 20], 'NCHW', ['dvme_batch', 3, 24, 20]],
+    ['NCHW, batch written as 0', [0, 3, 24, 20], 'NCHW', ['dvme_batch', 3, 24, 20]],
   ] as const)('a spliced model (%s) gets its own batch dim and the size dvme resamples to', (_, shape, layout, want) => {
     const spliced = splice(poolModel('float32', shape.map((d) => (d === -1 ? '' : d)), layout), layout, [24, 20]);
     expect(spliced.valueInfo.get('image')).toMatchObject({ elemType: 1, shape: want.map((d) => d) });
+  });
+
+  it("a model with an input of the same name as one of dvme's pixel inputs is refused by name", () => {
+    const g = new GraphBuilder('two_inputs');
+    const x = g.input('image', 'float32', ['batch', 3, 8, 8]);
+    const extra = g.input('pixels_u8', 'float32', ['batch', 3]);
+    const pooled = g.op('ReduceMean', [x, g.int64([2, 3])], { keepdims: { kind: 'int', value: 0 } });
+    g.output(g.op('Add', [pooled, extra], {}, { outputs: ['features'] }), 'float32', ['batch', 3]);
+    const bytes = encodeOnnxModel({ irVersion: 9, opsets: [{ domain: '', version: 18 }], producer: 'test', graph: g.build() });
+    const summary = summarizeOnnxModel(bytes);
+    const image = summary.inputs.find((i) => i.name === 'image')!;
+    expect(() => spliceImageFront(bytes, summary, { input: image, output: 'features', outputRank: 2, layout: 'NCHW', inputSize: [8, 8], preprocess: PREPROCESS })).toThrow(
+      "Backbone.fromOnnx: the model already has a value named 'pixels_u8', which dvme's preprocessing needs.",
+    );
   });
 
   it('a float16 model: the float32 front output is declared, and the Cast to half infers from it', () => {

@@ -36,6 +36,42 @@ describe('selectBackend', () => {
     expect(bare.version).toBeUndefined();
   });
 
+  it('prepare / finish: a failed start may ask for one plain retry, and a throwing prepare skips the candidate', async () => {
+    // A backend whose first start fails, as wasm's threaded start can.
+    let starts = 0;
+    tf.registerBackend('dvme_flaky', async () => {
+      starts += 1;
+      if (starts === 1) throw new Error('first start fails');
+      return tf.findBackendFactory('cpu')!() as tf.KernelBackend;
+    });
+    const calls: boolean[] = [];
+    const warn = console.warn;
+    console.warn = () => undefined; // tfjs logs the failed start
+    try {
+      const info = await selectBackend('node', [
+        { backend: 'cpu', package: 'pkg-prepare-throws', load: () => Promise.resolve(), prepare: () => { throw new Error('cannot prepare'); } },
+        {
+          backend: 'dvme_flaky',
+          package: 'pkg-flaky',
+          load: () => Promise.resolve(),
+          prepare: () => ({
+            finish: (started) => {
+              calls.push(started);
+              return started ? { threads: 1, notes: ['retried'] } : { retry: true };
+            },
+          }),
+        },
+      ]);
+      expect(calls).toEqual([false, true]);
+      expect(info).toMatchObject({ backend: 'dvme_flaky', package: 'pkg-flaky', threads: 1, notes: ['retried'] });
+      expect(info.skipped).toEqual([{ backend: 'cpu', package: 'pkg-prepare-throws', reason: 'could not prepare it: cannot prepare' }]);
+    } finally {
+      console.warn = warn;
+      await tf.setBackend('cpu');
+      tf.removeBackend('dvme_flaky');
+    }
+  });
+
   it('skips a package that loads but whose backend is not registered', async () => {
     const info = await selectBackend('browser', [
       { backend: 'not-registered', package: 'pkg-a', load: () => Promise.resolve() },

@@ -1,18 +1,27 @@
 /**
  * Run by wasm-threads.test.ts in a fresh Node process (a backend starts once per process):
- * `node --import tsx wasm-threads-child.ts <threads|auto>` starts dvme/node's wasm backend with
- * that many threads, runs the tiny ResNet and ViT fixtures and a few large kernels, and prints
+ * `node --import tsx wasm-threads-child.ts <threads|auto> [refuse-load]` starts dvme/node's wasm
+ * backend with that many threads (`refuse-load`: every pthread worker fails to start), runs the tiny ResNet and ViT fixtures and a few large kernels, and prints
  * one JSON line: the BackendInfo, what the start-up left patched, and each output's SHA-256.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { buildResNet, buildVisionTransformer, loadTorchStateDict, type ResNetConfig, type ViTConfig } from '../../../src/backbone/arch/index.js';
 import { initBackend } from '../../../src/node.js';
 import { Xoshiro128 } from '../../../src/metrics/xoshiro.js';
 import { loadParityFixture, relativeMaxError } from '../backbone/arch/fixture.js';
 
 const arg = process.argv[2] ?? 'auto';
+if (process.argv[3] === 'refuse-load') {
+  // A worker that cannot be started (as Node refuses some): the threaded start fails.
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer?: Parameters<Worker['postMessage']>[1]) {
+    if ((message as { cmd?: unknown } | null)?.cmd === 'load') throw new Error('simulated: this worker cannot start');
+    post.call(this, message, transfer);
+  };
+}
 const blob = globalThis.Blob;
 const createObjectURL = URL.createObjectURL;
 const cpus = os.cpus().length;

@@ -12,7 +12,7 @@ const CHILD = fileURLToPath(new URL('./wasm-threads-child.ts', import.meta.url))
 const cores = Math.min(os.availableParallelism(), MAX_WASM_THREADS);
 
 interface ChildReport {
-  info: { backend: string; threads?: number; notes?: string[] };
+  info: { backend: string; threads?: number; notes?: string[]; skipped?: { backend: string }[] };
   restored: boolean;
   leakedTensors: number;
   errors: Record<string, number>;
@@ -20,10 +20,11 @@ interface ChildReport {
   outputs: Record<string, string>;
 }
 
-async function child(threads: string): Promise<ChildReport> {
+async function child(threads: string, nodeFlags: string[] = [], mode?: 'refuse-load'): Promise<ChildReport> {
   // A timeout turns a hang (a worker that never starts) into a failure; exiting at all shows the
   // worker threads do not keep the process alive.
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD, threads], { timeout: 60_000, encoding: 'utf8' });
+  const args = [...nodeFlags, '--import', 'tsx', CHILD, threads, ...(mode ? [mode] : [])];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { timeout: 60_000, encoding: 'utf8' });
   return JSON.parse(stdout.trim().split('\n').pop()!) as ChildReport;
 }
 
@@ -41,6 +42,23 @@ describe('dvme/node starts the wasm backend with threads', () => {
       for (const [name, bytes] of Object.entries(run.outputs)) expect(bytes, `${t} threads, ${name}`).toBe(runs['1']!.outputs[name]);
     }
     expect(Object.keys(runs['1']!.outputs)).toHaveLength(8);
+  }, 180_000);
+
+  it('starts under V8 and process flags (Node refuses them in an explicit worker execArgv), and falls back to 1 thread when workers cannot start', async () => {
+    const [flags, refused, one] = await Promise.all([
+      child('2', ['--max-old-space-size=512', '--expose-gc', '--stack-size=900']),
+      child('2', [], 'refuse-load'),
+      child('1'),
+    ]);
+    expect(flags.info.threads).toBe(2);
+    expect(flags.info.notes).toBeUndefined();
+    expect(refused.info).toMatchObject({ backend: 'wasm', threads: 1, notes: ['wasm: 1 of 2 threads: the threaded start failed (see the warning tfjs logged above)'] });
+    // The fallback is recorded as a note, not as a skipped candidate.
+    expect(refused.info.skipped?.map((s) => s.backend)).not.toContain('wasm');
+    for (const run of [flags, refused]) {
+      expect(run.restored).toBe(true);
+      expect(run.outputs).toEqual(one.outputs);
+    }
   }, 180_000);
 });
 
@@ -67,7 +85,7 @@ describe('wasm thread options and fallbacks', () => {
     const one = prepareWasmThreads(fake('4.22.0'), 1);
     expect(one.note).toBeUndefined();
     expect(calls).toEqual([1]);
-    for (const s of [untested, unplaced, one]) s.restore();
+    for (const s of [untested, unplaced, one]) s.restore(true);
     expect(globalThis.Blob).toBe(blob);
     expect(os.cpus).toBe(cpus);
     expect('Worker' in globalThis).toBe(false);
@@ -78,8 +96,12 @@ describe('wasm thread options and fallbacks', () => {
     await expect(initBackend({ wasmThreads: 0 })).rejects.toThrow(InvalidArgumentError);
     const info = await initBackend({ wasmThreads: 1 });
     expect(info.threads === undefined || info.threads === 1).toBe(true);
-    // Once it runs, its threads are fixed.
-    const late = prepareWasmThreads({ version_wasm: '4.22.0', setThreadsCount: () => undefined }, 2);
-    expect(late.note).toBe('the wasm backend was already running, with the threads it started with');
+    if (info.backend === 'wasm') {
+      // Once it runs, its threads are fixed.
+      const late = prepareWasmThreads({ version_wasm: '4.22.0', setThreadsCount: () => undefined }, 2);
+      expect(late.note).toBe('the wasm backend was already running, with the threads it started with');
+    }
+    // Options are checked on every call, also once the backend runs.
+    await expect(initBackend({ wasmThreads: 9 })).rejects.toThrow(InvalidArgumentError);
   });
 });
