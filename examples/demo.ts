@@ -267,7 +267,7 @@ const DEMO: DemoConfig = {
   models: ['concat', 'dme', 'dvme', 'dvme-noattn'],
   training: { minEpochs: 10, maxEpochs: 20, earlyStoppingPatience: 5, plateauPatience: 3 },
   reductions: [
-    'Input size: MobileNetV2 at 96 px and InceptionV3 at 75 px instead of 224 / 299 (RetinaMNIST images are 28 px, so no image detail is lost; measured on 2 loaded cores with tfjs-wasm: MobileNetV2 8 img/s at 224 vs 62 at 96, InceptionV3 1.1 img/s at 299 vs 20 at 75, i.e. 25 min vs 2 min to embed the 1,600 images). The final whole-map average pool becomes a global one; weights are unchanged.',
+    'Input size: MobileNetV2 at 96 px and InceptionV3 at 75 px instead of 224 / 299 (RetinaMNIST images are 28 px, so no image detail is lost; measured on 2 quiet cores with tfjs-wasm, 2 threads: MobileNetV2 18 img/s at 224 vs 99 at 96, InceptionV3 4.0 img/s at 299 vs 78 at 75, i.e. 8 min vs 40 s to embed the 1,600 images). The final whole-map average pool becomes a global one; weights are unchanged.',
     "Fusion models: epochs 10-20 with early-stopping patience 5 and plateau patience 3 (the paper: 30-50, 10 and 5); the single-source probes keep the paper's 30-50. Needed to fit 10 minutes.",
     "DVME variants: the listing's feature tokens (`dvme`: one token per feature, 1024 one-dimensional tokens for two backbones; about 0.2 s per Adam step at batch 64 on tfjs-wasm with dvme's attention kernel) and the ablation without attention. The source-token variant (the paper's attention figure) runs in examples/retina-dvme.ts.",
     'Fusion of the two backbones (the paper fuses backbones); raw pixels are a single-source baseline.',

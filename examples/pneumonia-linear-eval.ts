@@ -7,9 +7,9 @@
  *
  *   npx tsx examples/pneumonia-linear-eval.ts [mobilenet model.json or URL] [inception model.json or URL] [--full] [--raw-features]
  *
- * InceptionV3 at 299 px ran at about 1 image/s on tfjs-wasm with one thread (dvme/node now
- * starts one per core, which made ResNet-50 1.9x faster on 2 cores), so embedding all 5,856
- * images takes the better part of an hour. By default the example therefore embeds a
+ * InceptionV3 at 299 px embeds about 4 images/s on tfjs-wasm with dvme/node's 2 threads on a
+ * quiet 2-core machine (about 1/s with one thread on a loaded one), so embedding all 5,856
+ * images takes 25 minutes or more. By default the example therefore embeds a
  * seeded, class-stratified pool of 1,000 of the 4,708 training images and 200 of the 524
  * validation images (the full 624-image test set always), and says so in its output: F is
  * then 1,000 images, not 4,708. Every source uses the same pool, so columns stay comparable.
