@@ -16,7 +16,7 @@ export { decodeImage, readImages } from './platform/node/decode-image.js';
 export type { NodeBackendOptions } from './platform/node/wasm-threads.js';
 
 registerPlatform(nodePlatform);
-registerNodeEngines(initBackend);
+registerNodeEngines(initBackend, () => import('@tensorflow/tfjs-node-gpu'));
 
 let pending: Promise<BackendInfo> | undefined;
 

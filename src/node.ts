@@ -21,7 +21,7 @@ export { decodeImage, readImages } from './platform/node/decode-image.js';
 export type { NodeBackendOptions } from './platform/node/wasm-threads.js';
 
 registerPlatform(nodePlatform);
-registerNodeEngines(initBackend);
+registerNodeEngines(initBackend, () => import('@tensorflow/tfjs-node'));
 
 let pending: Promise<BackendInfo> | undefined;
 

@@ -1,13 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { registerEngineProbes } from '../../engine/engine-select.js';
 import { registerOnnxRuntime, type OnnxRuntimeProvider } from '../../engine/onnx-runtime.js';
-import type { BackendInfo } from '../backend.js';
+import { backendInfo, type BackendInfo } from '../backend.js';
 
 /**
  * @internal Registers onnxruntime-node for the ONNX engine and the probes of `engine: 'auto'`;
  * called by `dvme/node` and `dvme/node-gpu` with their own `initBackend`.
  */
-export function registerNodeEngines(initBackend: () => Promise<BackendInfo>): void {
+export function registerNodeEngines(initBackend: () => Promise<BackendInfo>, loadNative: () => Promise<unknown>): void {
   const onnxRuntime: OnnxRuntimeProvider = {
     package: 'onnxruntime-node',
     load: () => import('onnxruntime-node'),
@@ -15,5 +15,20 @@ export function registerNodeEngines(initBackend: () => Promise<BackendInfo>): vo
     threads: availableParallelism(),
   };
   registerOnnxRuntime(onnxRuntime);
-  registerEngineProbes({ tfjsNative: async () => (await initBackend()).backend === 'tensorflow', onnx: onnxRuntime });
+  registerEngineProbes({
+    tfjsNative: async () => {
+      // Without tfjs-node the answer is no: say so without starting the wasm backend (and its
+      // pool of worker threads) for a caller that only wants the ONNX engine.
+      const active = backendInfo();
+      if (active.package === undefined) {
+        try {
+          await loadNative();
+        } catch {
+          return false;
+        }
+      }
+      return (await initBackend()).backend === 'tensorflow';
+    },
+    onnx: onnxRuntime,
+  });
 }
