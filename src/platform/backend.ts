@@ -166,10 +166,7 @@ export async function selectBackend(
   );
 }
 
-/**
- * The version a tfjs backend package exports: `version_wasm` / `version_webgl` / `version_cpu`
- * (a string), or tfjs-node's `version` (a string, or an object keyed by package name).
- */
+/** One `tf.setBackend`, its failure as a reason instead of a throw. */
 async function start(backend: string): Promise<{ ok: boolean; failure?: string }> {
   try {
     const ok = await tf.setBackend(backend);
@@ -180,6 +177,10 @@ async function start(backend: string): Promise<{ ok: boolean; failure?: string }
   }
 }
 
+/**
+ * The version a tfjs backend package exports: `version_wasm` / `version_webgl` / `version_cpu`
+ * (a string), or tfjs-node's `version` (a string, or an object keyed by package name).
+ */
 function packageVersion(module: unknown, pkg: string): string | undefined {
   if (typeof module !== 'object' || module === null) return undefined;
   for (const [name, value] of Object.entries(module)) if (name.startsWith('version_') && typeof value === 'string') return value;

@@ -170,9 +170,9 @@ export function spliceImageFront(bytes: Uint8Array, summary: OnnxModelSummary, s
   g.output(y, 'float32');
   const built = g.build();
   const clash =
-    [...built.inputs.map((i) => i.name), ...built.initializers.map((t) => t.name), ...built.nodes.flatMap((n) => n.outputs)].find(
-      (n) => n !== spec.input.name && summary.names.has(n),
-    ) ??
+    // dvme's pixel inputs may not share a name with anything of the model, its image input included.
+    built.inputs.map((i) => i.name).find((n) => summary.names.has(n)) ??
+    [...built.initializers.map((t) => t.name), ...built.nodes.flatMap((n) => n.outputs)].find((n) => n !== spec.input.name && summary.names.has(n)) ??
     built.nodes.map((n) => n.name ?? '').find((n) => summary.nodeNames.has(n));
   if (clash !== undefined) {
     throw new InvalidArgumentError(`${owner}: the model already has a value named '${clash}', which dvme's preprocessing needs.`);

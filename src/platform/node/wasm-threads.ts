@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createHash } from 'node:crypto';
-import { accessSync, constants as fsConstants, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -56,33 +55,31 @@ function factoryFile(module: unknown): string | undefined {
 }
 
 /**
- * The pthread worker script as a file the worker starts from: a `.cjs` file is CommonJS whatever
- * `--input-type` the process has, and a file (unlike `eval: true` with an explicit `execArgv`,
- * which Node refuses for V8 flags such as `--max-old-space-size`) lets the worker inherit the
- * process's flags. Content-addressed in the temp folder, written once; `undefined` where the temp
- * folder is not writable.
+ * The pthread worker script, as a file the workers start from: a `.cjs` file is CommonJS
+ * whatever `--input-type` the process has, and a file (unlike `eval: true` with an explicit
+ * `execArgv`, which Node refuses for V8 flags such as `--max-old-space-size`) lets the workers
+ * inherit the process's flags. It lives in a folder of this process's own (`mkdtemp`: a random
+ * name, readable by this user only), so no file another user placed can run in its stead; the
+ * folder is removed once the workers have loaded it.
  */
-function canWriteTemp(): boolean {
-  try {
-    accessSync(os.tmpdir(), fsConstants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+class WorkerScript {
+  #dir: string | undefined;
+  #file: string | undefined;
 
-function workerScriptFile(text: string): string | undefined {
-  try {
-    const file = join(os.tmpdir(), `dvme-tfjs-wasm-worker-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.cjs`);
-    if (!existsSync(file)) {
-      // Written beside and renamed, so that a process starting at the same time never reads half.
-      const partial = `${file}.${process.pid}.partial`;
-      writeFileSync(partial, text);
-      renameSync(partial, file);
-    }
+  /** The file holding `text`; throws (failing the threaded start, which then runs 1 thread) when it cannot be written. */
+  path(text: string): string {
+    if (this.#file !== undefined) return this.#file;
+    this.#dir = mkdtempSync(join(os.tmpdir(), 'dvme-wasm-worker-'));
+    const file = join(this.#dir, 'tfjs-backend-wasm-worker.cjs');
+    writeFileSync(file, text, { flag: 'wx', mode: 0o600 });
+    this.#file = file;
     return file;
-  } catch {
-    return undefined;
+  }
+
+  remove(): void {
+    if (this.#dir !== undefined) rmSync(this.#dir, { recursive: true, force: true });
+    this.#dir = undefined;
+    this.#file = undefined;
   }
 }
 
@@ -99,6 +96,10 @@ export interface WasmThreadsSetup {
   readonly requested: number;
   /** Why fewer threads than requested will run, when known before start-up. */
   readonly note?: string;
+  /** Whether the threaded start was set up (only then is a failed start worth a 1-thread retry). */
+  readonly patched: boolean;
+  /** What went wrong in dvme's part of a failed threaded start, when it saw it. */
+  failure(): string | undefined;
   /**
    * Undoes the temporary patches; call once the backend has started (`started`) or failed to,
    * which also turns tfjs's threads flag back off for the next try.
@@ -141,7 +142,7 @@ function threadsSupported(): string | undefined {
  */
 export function prepareWasmThreads(module: unknown, threads: number): WasmThreadsSetup {
   const wasm = (typeof module === 'object' && module !== null ? module : {}) as WasmModule;
-  const none = (note?: string): WasmThreadsSetup => ({ requested: threads, ...(note ? { note } : {}), restore: () => undefined });
+  const none = (note?: string): WasmThreadsSetup => ({ requested: threads, patched: false, ...(note ? { note } : {}), restore: () => undefined, failure: () => undefined });
   // Probes that throw (a deleted working folder, say) mean one thread, not a failed backend.
   let factory: string | undefined;
   if (threads === 1) {
@@ -161,10 +162,6 @@ export function prepareWasmThreads(module: unknown, threads: number): WasmThread
   } catch {
     factory = undefined;
   }
-  if (!canWriteTemp() && process.execArgv.some((a) => a.startsWith('--input-type'))) {
-    // The worker script would have to be eval'd, which --input-type=module makes ESM.
-    return none(`the temp folder ${os.tmpdir()} is not writable and the process runs with --input-type; running 1 thread`);
-  }
   if (factory === undefined) return none(`could not find ${FACTORY_FILE} of the loaded @tensorflow/tfjs-backend-wasm (bundled?); running 1 thread`);
 
   const texts = new WeakMap<Blob, string>();
@@ -174,6 +171,9 @@ export function prepareWasmThreads(module: unknown, threads: number): WasmThread
   const cpus = os.cpus;
   const workerDescriptor = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
   const created: NodeWorker[] = [];
+  const workerScript = new WorkerScript();
+  /** Why the threaded start failed, where dvme's part saw it. */
+  let failure: string | undefined;
 
   class RecordingBlob extends OriginalBlob {
     constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
@@ -184,8 +184,21 @@ export function prepareWasmThreads(module: unknown, threads: number): WasmThread
   class BlobUrlWorker extends NodeWorker {
     constructor(url: string | URL, options?: ConstructorParameters<typeof NodeWorker>[1]) {
       const script = urls.get(String(url));
-      const file = script === undefined ? undefined : workerScriptFile(script);
-      super(file ?? script ?? url, file === undefined && script !== undefined ? { ...options, eval: true } : options);
+      let start: string | URL = url;
+      if (script !== undefined) {
+        try {
+          start = workerScript.path(script);
+        } catch (e) {
+          failure ??= `could not write the worker script (${e instanceof Error ? e.message : String(e)})`;
+          throw e;
+        }
+      }
+      try {
+        super(start, options);
+      } catch (e) {
+        failure ??= `a worker could not start (${e instanceof Error ? e.message : String(e)})`;
+        throw e;
+      }
       created.push(this);
     }
     /**
@@ -200,7 +213,12 @@ export function prepareWasmThreads(module: unknown, threads: number): WasmThread
       const m = message as { cmd?: unknown; urlOrBlob?: unknown } | null;
       // The worker reads a string with fs and evaluates it.
       if (m && m.cmd === 'load' && m.urlOrBlob instanceof OriginalBlob) message = { ...m, urlOrBlob: factory };
-      super.postMessage(message, transfer);
+      try {
+        super.postMessage(message, transfer);
+      } catch (e) {
+        failure ??= `a worker could not start (${e instanceof Error ? e.message : String(e)})`;
+        throw e;
+      }
     }
   }
 
@@ -213,6 +231,12 @@ export function prepareWasmThreads(module: unknown, threads: number): WasmThread
     (os as { cpus: typeof os.cpus }).cpus = cpus;
     if (workerDescriptor) Object.defineProperty(globalThis, 'Worker', workerDescriptor);
     else delete (globalThis as { Worker?: unknown }).Worker;
+    // Every worker has read the script by now: the start waits for all of them to load.
+    try {
+      workerScript.remove();
+    } catch {
+      // A leftover temp folder is no reason to fail.
+    }
     if (started) return;
     // A failed start must not leave tfjs asking for its threaded build (which cannot start
     // unpatched) on the next try, nor workers that never loaded (emscripten unrefs a worker
@@ -239,7 +263,7 @@ export function prepareWasmThreads(module: unknown, threads: number): WasmThread
     wasm.setThreadsCount(1);
     return none(`could not prepare the threaded start (${e instanceof Error ? e.message : String(e)}); running 1 thread`);
   }
-  return { requested: threads, restore };
+  return { requested: threads, patched: true, restore, failure: () => failure };
 }
 
 /** @internal Threads the running wasm backend computes with (its pool, main thread included). */
@@ -288,13 +312,13 @@ export function nodeWasmCandidate(threads: number): BackendCandidate {
           setup.restore(started);
           if (!started) {
             // A threaded start that failed gets one single-threaded try.
-            if (retried || setup.requested === 1) return {};
+            if (retried || !setup.patched) return {};
             retried = true;
             (module as WasmModule).setThreadsCount?.(1);
             return { retry: true };
           }
           const running = wasmThreadsCount(module);
-          const why = retried ? 'the threaded start failed (see the warning tfjs logged above)' : (setup.note ?? 'tfjs started fewer');
+          const why = retried ? `the threaded start failed${setup.failure() ? `: ${setup.failure()}` : ''}` : (setup.note ?? 'tfjs started fewer');
           const notes = running !== undefined && running < setup.requested ? [`wasm: ${running} of ${setup.requested} threads: ${why}`] : [];
           return { ...(running === undefined ? {} : { threads: running }), notes };
         },

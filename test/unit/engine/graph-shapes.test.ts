@@ -16,9 +16,9 @@ const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as 
 const PREPROCESS = { ...IMAGENET, interpolation: 'bilinear' } as const;
 
 /** A model that averages its image over space: `[batch, 3]`. */
-function poolModel(type: OnnxElementType, shape: ReadonlyArray<number | string>, layout: 'NCHW' | 'NHWC'): Uint8Array {
+function poolModel(type: OnnxElementType, shape: ReadonlyArray<number | string>, layout: 'NCHW' | 'NHWC', input = 'image'): Uint8Array {
   const g = new GraphBuilder('pool');
-  const x = g.input('image', type, shape);
+  const x = g.input(input, type, shape);
   const f = type === 'float32' ? x : g.op('Cast', [x], { to: { kind: 'int', value: 1 } });
   // Made with dvme's own GraphBuilder, so its constant and node names are those the spliced
   // front would make up (dvme_const_int64_0, Cast_node): the splice must steer clear of them.
@@ -68,6 +68,13 @@ describe('the model input after dvme preprocessing has a declared shape', () => 
     const image = summary.inputs.find((i) => i.name === 'image')!;
     expect(() => spliceImageFront(bytes, summary, { input: image, output: 'features', outputRank: 2, layout: 'NCHW', inputSize: [8, 8], preprocess: PREPROCESS })).toThrow(
       "Backbone.fromOnnx: the model already has a value named 'pixels_u8', which dvme's preprocessing needs.",
+    );
+  });
+
+  it("a model whose image input itself has the name of one of dvme's pixel inputs is refused by name", () => {
+    const summary = summarizeOnnxModel(poolModel('float32', ['batch', 3, 8, 8], 'NCHW', 'resample'));
+    expect(() => spliceImageFront(poolModel('float32', ['batch', 3, 8, 8], 'NCHW', 'resample'), summary, { input: summary.inputs[0]!, output: 'features', outputRank: 2, layout: 'NCHW', inputSize: [8, 8], preprocess: PREPROCESS })).toThrow(
+      "the model already has a value named 'resample'",
     );
   });
 

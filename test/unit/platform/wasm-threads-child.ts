@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { buildResNet, buildVisionTransformer, loadTorchStateDict, type ResNetConfig, type ViTConfig } from '../../../src/backbone/arch/index.js';
@@ -27,6 +28,8 @@ const createObjectURL = URL.createObjectURL;
 const cpus = os.cpus().length;
 const hadWorker = 'Worker' in globalThis;
 const info = await initBackend({ wasmThreads: arg === 'auto' ? 'auto' : Number(arg) });
+// The worker script's private folder is gone once the backend runs (TMPDIR is this child's own).
+const tempLeft = readdirSync(os.tmpdir()).filter((n) => n.startsWith('dvme-wasm-worker-'));
 
 function seeded(shape: number[], seed: number): tf.Tensor {
   const rng = new Xoshiro128(seed);
@@ -76,6 +79,7 @@ console.log(
     info,
     restored: globalThis.Blob === blob && URL.createObjectURL === createObjectURL && os.cpus().length === cpus && ('Worker' in globalThis) === hadWorker,
     leakedTensors,
+    tempLeft,
     errors,
     outputs,
   }),

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +17,7 @@ interface ChildReport {
   info: { backend: string; threads?: number; notes?: string[]; skipped?: { backend: string }[] };
   restored: boolean;
   leakedTensors: number;
+  tempLeft: string[];
   errors: Record<string, number>;
   /** SHA-256 of each output's float32 bytes. */
   outputs: Record<string, string>;
@@ -24,8 +27,13 @@ async function child(threads: string, nodeFlags: string[] = [], mode?: 'refuse-l
   // A timeout turns a hang (a worker that never starts) into a failure; exiting at all shows the
   // worker threads do not keep the process alive.
   const args = [...nodeFlags, '--import', 'tsx', CHILD, threads, ...(mode ? [mode] : [])];
-  const { stdout } = await promisify(execFile)(process.execPath, args, { timeout: 60_000, encoding: 'utf8' });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as ChildReport;
+  const tmp = mkdtempSync(join(os.tmpdir(), 'dvme-threads-test-'));
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, args, { timeout: 60_000, encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
+    return JSON.parse(stdout.trim().split('\n').pop()!) as ChildReport;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 describe('dvme/node starts the wasm backend with threads', () => {
@@ -36,6 +44,7 @@ describe('dvme/node starts the wasm backend with threads', () => {
       expect(run.info.threads).toBe(t === 'auto' ? cores : Number(t));
       expect(run.info.notes).toBeUndefined();
       expect(run.restored).toBe(true);
+      expect(run.tempLeft).toEqual([]);
       expect(run.leakedTensors).toBe(0);
       for (const [name, err] of Object.entries(run.errors)) expect(err, `${t} threads, ${name}`).toBeLessThan(1e-4);
       expect(Object.keys(run.outputs).sort()).toEqual(Object.keys(runs['1']!.outputs).sort());
@@ -52,11 +61,12 @@ describe('dvme/node starts the wasm backend with threads', () => {
     ]);
     expect(flags.info.threads).toBe(2);
     expect(flags.info.notes).toBeUndefined();
-    expect(refused.info).toMatchObject({ backend: 'wasm', threads: 1, notes: ['wasm: 1 of 2 threads: the threaded start failed (see the warning tfjs logged above)'] });
+    expect(refused.info).toMatchObject({ backend: 'wasm', threads: 1, notes: ['wasm: 1 of 2 threads: the threaded start failed: a worker could not start (simulated: this worker cannot start)'] });
     // The fallback is recorded as a note, not as a skipped candidate.
     expect(refused.info.skipped?.map((s) => s.backend)).not.toContain('wasm');
     for (const run of [flags, refused]) {
       expect(run.restored).toBe(true);
+      expect(run.tempLeft).toEqual([]);
       expect(run.outputs).toEqual(one.outputs);
     }
   }, 180_000);
