@@ -8,8 +8,8 @@ import { InvalidArgumentError } from '../../errors/index.js';
 import type { BackendCandidate } from '../backend.js';
 
 /**
- * tfjs-backend-wasm versions whose Node start-up dvme has checked thread by thread (the worker
- * protocol and the bundle's free variables below are those of this build).
+ * tfjs-backend-wasm versions whose Node start-up dvme has checked step by step (the Blobs it
+ * makes, its worker protocol, its thread cap and the factory file beside its bundle).
  */
 const TESTED_VERSION = /^4\.22\./;
 
