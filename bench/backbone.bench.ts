@@ -24,11 +24,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { EmbedOptions } from '../src/backbone/backbone.js';
-import { createOnnxBackboneEngine } from '../src/engine/backbone-engine.js';
-import { buildBackboneOnnx } from '../src/engine/onnx/backbone-graph.js';
-import type { OnnxEmbeddingEngine } from '../src/engine/onnx-engine.js';
-import type { OrtSessionLike } from '../src/engine/onnx-runtime.js';
-import * as full from '../test/unit/engine/full-size.js';
+import { createOnnxBackboneEngine } from '../src/backbone/engines/backbone-engine.js';
+import { buildBackboneOnnx } from '../src/backbone/engines/onnx/backbone-graph.js';
+import type { OnnxEmbeddingEngine } from '../src/backbone/engines/onnx-engine.js';
+import type { OrtSessionLike } from '../src/backbone/engines/onnx-runtime.js';
+import * as full from '../test/unit/backbone/engines/full-size.js';
 import { OUT_DIR, type BenchContext, type BenchGroup, type BenchRow } from './harness.js';
 
 type Model = full.FullSizeModel;

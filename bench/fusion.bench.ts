@@ -18,8 +18,8 @@ import { blockedAttention } from '../src/fusion/chunked-attention.js';
 import { buildDvmeModel } from '../src/fusion/dvme-model.js';
 import { setScalarAttentionKernel } from '../src/fusion/scalar-attention.js';
 import { fusionLoss, trainStep, trainableVariables } from '../src/fusion/train-fusion.js';
-import { Xoshiro128 } from '../src/metrics/xoshiro.js';
-import { Adam } from '../src/probe/adam.js';
+import { Xoshiro128 } from '../src/random/xoshiro.js';
+import { Adam } from '../src/training/adam.js';
 import { runGroup, runPython, type BenchContext, type BenchGroup, type BenchRow } from './harness.js';
 
 const SOURCES = [2048, 2048, 1536];

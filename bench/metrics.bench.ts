@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cohenKappaScore, delongCi, rocAucScore } from '../src/metrics/index.js';
-import { Xoshiro128 } from '../src/metrics/xoshiro.js';
+import { Xoshiro128 } from '../src/random/xoshiro.js';
 import { runPython, time, writeFloat64, type BenchGroup, type BenchRow } from './harness.js';
 
 const N_LARGE = 1_000_000;

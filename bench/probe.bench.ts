@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Xoshiro128 } from '../src/metrics/xoshiro.js';
+import { Xoshiro128 } from '../src/random/xoshiro.js';
 import { JsLinearKernel, type LinearKernel } from '../src/probe/lbfgs/linear-kernel.js';
 import { fitLogisticRegression, predictLogisticProba } from '../src/probe/lbfgs/logistic-regression.js';
 import { createWasmKernel } from '../src/probe/lbfgs/wasm-linear-kernel.js';

@@ -8,11 +8,11 @@
  * tested. Pass `onnx: { executionProviders: ['wasm'] }` to keep to wasm.
  * @packageDocumentation
  */
-import { type BackendInfo, selectBackend } from './platform/backend.js';
+import { type BackendInfo, selectBackend } from './host/backend.js';
 import { browserPlatform } from './platform/browser/browser-cache.js';
 import { registerBrowserEngines } from './platform/browser/browser-engines.js';
 import { openBrowserImage } from './platform/browser/browser-images.js';
-import { registerPlatform } from './platform/platform.js';
+import { registerPlatform } from './host/platform.js';
 
 export * from './index.js';
 

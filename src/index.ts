@@ -7,10 +7,10 @@
  */
 export * from './errors/index.js';
 export * from './metrics/index.js';
-export { backendInfo, selectBackend } from './platform/backend.js';
-export type { BackendCandidate, BackendInfo, BackendPreparation } from './platform/backend.js';
-export { currentPlatform, registerPlatform } from './platform/platform.js';
-export type { Platform, PlatformImage } from './platform/platform.js';
+export { backendInfo, selectBackend } from './host/backend.js';
+export type { BackendCandidate, BackendInfo, BackendPreparation } from './host/backend.js';
+export { currentPlatform, registerPlatform } from './host/platform.js';
+export type { Platform, PlatformImage } from './host/platform.js';
 export * from './data/index.js';
 export {
   flattenTensors,
@@ -29,11 +29,11 @@ export {
   type UnpickleResult,
 } from './io/index.js';
 export * from './backbone/index.js';
-export * from './engine/index.js';
+export * from './backbone/engines/index.js';
 export * from './probe/index.js';
 export { download, type DownloadOptions } from './io/download.js';
 export { Sha256, sha256Hex } from './io/sha256.js';
-export type { CacheWriter, DownloadCache, DownloadCacheOptions } from './platform/platform.js';
+export type { CacheWriter, DownloadCache, DownloadCacheOptions } from './host/platform.js';
 export * from './fusion/index.js';
 export * from './probe/lbfgs/index.js';
 export * from './backbone/arch/index.js';

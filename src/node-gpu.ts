@@ -5,10 +5,10 @@
  *
  * @packageDocumentation
  */
-import { type BackendInfo, selectBackend } from './platform/backend.js';
+import { type BackendInfo, selectBackend } from './host/backend.js';
 import { registerNodeEngines } from './platform/node/node-engines.js';
 import { nodePlatform } from './platform/node/node-platform.js';
-import { registerPlatform } from './platform/platform.js';
+import { registerPlatform } from './host/platform.js';
 import type { NodeBackendOptions } from './platform/node/wasm-threads.js';
 
 export * from './index.js';

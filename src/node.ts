@@ -8,12 +8,12 @@
  * than tfjs-node.
  * @packageDocumentation
  */
-import { type BackendInfo, selectBackend } from './platform/backend.js';
+import { type BackendInfo, selectBackend } from './host/backend.js';
 // Named in the TSDoc below.
 import type { BackendUnavailableError, InvalidArgumentError } from './errors/index.js';
 import { registerNodeEngines } from './platform/node/node-engines.js';
 import { nodePlatform } from './platform/node/node-platform.js';
-import { registerPlatform } from './platform/platform.js';
+import { registerPlatform } from './host/platform.js';
 import { nodeWasmCandidate, resolveWasmThreads, type NodeBackendOptions } from './platform/node/wasm-threads.js';
 
 export * from './index.js';

@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import type { BackboneArchitectureId } from '../../src/backbone/architectures.js';
 import { Backbone } from '../../src/backbone/backbone.js';
 import { nodePlatform } from '../../src/platform/node/node-platform.js';
-import { registerPlatform } from '../../src/platform/platform.js';
+import { registerPlatform } from '../../src/host/platform.js';
 
 const TOLERANCE = 1e-4;
 const THROUGHPUT_BATCH = 16;

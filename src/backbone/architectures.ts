@@ -5,7 +5,7 @@ import { VIT_BASE_CONFIG, VIT_SMALL_CONFIG, type ViTConfig, type ViTEmbedding } 
 import type { buildResNet, buildVisionTransformer } from './arch/index.js';
 import type { Backbone } from './backbone.js';
 import { closeNames, quoteList } from './close-names.js';
-import type { Interpolation } from './config.js';
+import type { Interpolation } from '../image/preprocess-spec.js';
 
 /**
  * The architectures {@link Backbone.fromCheckpoint} builds by name. The `test_*` entries are the

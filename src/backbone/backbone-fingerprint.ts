@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors/index.js';
 import { Sha256, sha256Hex } from '../io/sha256.js';
-import type { OnnxEmbeddingEngine } from '../engine/onnx-engine.js';
-import { backendInfo } from '../platform/backend.js';
-import { DVME_VERSION } from '../probe/probe-json.js';
+import type { OnnxEmbeddingEngine } from './engines/onnx-engine.js';
+import { backendInfo } from '../host/backend.js';
+import { DVME_VERSION } from '../version.js';
 import type { EmbeddingModel } from './backbone.js';
-import { checkChoice, RESIZE_MODES, type BackboneConfig, type ResizeMode } from './config.js';
-import { RECORD_FORMAT } from './embedding-records.js';
+import { checkChoice } from '../validation/checks.js';
+import { RESIZE_MODES, type ResizeMode } from '../image/preprocess-spec.js';
+import { type BackboneConfig } from './config.js';
+import { RECORD_FORMAT } from '../embedding-cache/embedding-records.js';
 
 /** @internal What identifies the embeddings a backbone computes: a SHA-256 and what it covers. */
 export interface BackboneFingerprint {

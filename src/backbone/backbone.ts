@@ -4,14 +4,9 @@ import { DisposedError, InvalidArgumentError, ShapeError } from '../errors/index
 // Named in the TSDoc of fromTfjs and fromCheckpoint.
 import type { AbortError, BackendUnavailableError, CheckpointFormatError, DownloadError, UnknownBackboneError } from '../errors/index.js';
 import { throwIfAborted } from '../errors/throw-if-aborted.js';
-import {
-  checkChoice,
-  checkPositiveInteger,
-  resolveBackboneConfig,
-  resolvePreprocessSpec,
-  type BackboneConfig,
-  type BackboneConfigInit,
-} from './config.js';
+import { checkChoice, checkPositiveInteger } from '../validation/checks.js';
+import { resolveBackboneConfig, type BackboneConfig, type BackboneConfigInit } from './config.js';
+import { resolvePreprocessSpec } from '../image/preprocess-spec.js';
 import type { BACKBONE_ARCHITECTURES, BackboneArchitectureId, CustomArchitecture } from './architectures.js';
 import {
   loadCheckpointModel,
@@ -20,13 +15,13 @@ import {
   type FromCheckpointOptions,
 } from './from-checkpoint.js';
 import { loadTfjsEmbeddingModel, type FromTfjsOptions, type TfjsModelSource } from './from-tfjs.js';
-import { loadOnnxBackboneModel, type FromOnnxOptions, type OnnxModelSource } from '../engine/from-onnx.js';
-import type { OnnxEmbeddingEngine } from '../engine/onnx-engine.js';
-import { isTensor, type ImageInput } from './images.js';
-import { preparePreprocess, type PreprocessOptions } from './preprocess.js';
+import { loadOnnxBackboneModel, type FromOnnxOptions, type OnnxModelSource } from './engines/from-onnx.js';
+import type { OnnxEmbeddingEngine } from './engines/onnx-engine.js';
+import { isTensor, type ImageInput } from '../image/images.js';
+import { preparePreprocess, type PreprocessOptions } from '../image/preprocess.js';
 import { backboneFingerprint, tfjsWeightsKey, weightsKeyOf, type BackboneFingerprint } from './backbone-fingerprint.js';
-import { embedThroughCache } from './cached-embed.js';
-import type { EmbedCacheOptions, EmbeddingCache } from './embedding-cache.js';
+import { embedThroughCache } from '../embedding-cache/cached-embed.js';
+import type { EmbedCacheOptions, EmbeddingCache } from '../embedding-cache/embedding-cache.js';
 
 /**
  * A model reduced to what embedding needs: a function from a preprocessed batch to

@@ -8,7 +8,7 @@ import { readCheckpoint, type CheckpointFormat } from '../io/checkpoint.js';
 import { download } from '../io/download.js';
 import { flattenTensors } from '../io/flatten-tensors.js';
 import { toFloat32, type RawDtype, type RawTensor } from '../io/raw-tensor.js';
-import { currentPlatform, readLocalFile } from '../platform/platform.js';
+import { currentPlatform, readLocalFile } from '../host/platform.js';
 import { loadTorchStateDict, torchStateDictSpec, type TorchTensor } from './arch/load-weights.js';
 import { buildResNet, resnetEmbeddingDim } from './arch/resnet.js';
 import { buildVisionTransformer, vitEmbeddingDim, type ViTConfig } from './arch/vit.js';
@@ -24,12 +24,13 @@ import type { EmbeddingModel } from './backbone.js';
 import { tfjsWeightsKey } from './backbone-fingerprint.js';
 import { foldResNet } from './arch/resnet-folded.js';
 import type { ResNetConfig } from './arch/resnet.js';
-import { createOnnxBackboneEngine, type OnnxEngineOptions } from '../engine/backbone-engine.js';
-import { registeredEngineProbes, selectEngine, type EngineChoice, type EngineDecision } from '../engine/engine-select.js';
-import type { OnnxEmbeddingEngine } from '../engine/onnx-engine.js';
-import type { BackboneGraphSpec } from '../engine/onnx/backbone-graph.js';
+import { createOnnxBackboneEngine, type OnnxEngineOptions } from './engines/backbone-engine.js';
+import { registeredEngineProbes, selectEngine, type EngineChoice, type EngineDecision } from './engines/engine-select.js';
+import type { OnnxEmbeddingEngine } from './engines/onnx-engine.js';
+import type { BackboneGraphSpec } from './engines/onnx/backbone-graph.js';
 import { quoteList } from './close-names.js';
-import { IMAGENET_MEAN, IMAGENET_STD, resolveBackboneConfig, type BackboneConfig, type PreprocessSpecInit } from './config.js';
+import { IMAGENET_MEAN, IMAGENET_STD, type PreprocessSpecInit } from '../image/preprocess-spec.js';
+import { resolveBackboneConfig, type BackboneConfig } from './config.js';
 import { CHECKPOINT_HEAD_KEYS, detectKeyLayout, guessCheckpointKind, type KeyLayout, type KeyLayoutMatch } from './key-layouts.js';
 
 /**

@@ -4,7 +4,8 @@ import { BackendUnavailableError, InvalidArgumentError, ShapeError } from '../er
 import type { EmbeddingModel } from './backbone.js';
 import { textSha256, tfjsWeightsKey } from './backbone-fingerprint.js';
 import { closeNames, quoteList } from './close-names.js';
-import { resolveInputSize, type BackboneConfigInit } from './config.js';
+import { resolveInputSize } from '../image/preprocess-spec.js';
+import { type BackboneConfigInit } from './config.js';
 import { loadTfjsArtifacts, tfjsModelKind, type TfjsModelSource } from './tfjs-artifacts.js';
 
 export type { TfjsModelSource } from './tfjs-artifacts.js';

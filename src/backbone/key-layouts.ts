@@ -1,4 +1,4 @@
-import { keyString } from '../io/describe-value.js';
+import { keyString } from '../validation/describe-value.js';
 import { isRawTensor } from '../io/raw-tensor.js';
 import { DEFAULT_IGNORED_TORCH_KEYS } from './arch/load-weights.js';
 // Named in the TSDoc below.

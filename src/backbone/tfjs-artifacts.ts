@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointFormatError, InvalidArgumentError } from '../errors/index.js';
-import { currentPlatform, readLocalFile } from '../platform/platform.js';
+import { currentPlatform, readLocalFile } from '../host/platform.js';
 import { concatBytes } from '../io/concat-bytes.js';
 
 /**

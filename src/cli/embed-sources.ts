@@ -1,8 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Backbone } from '../backbone/backbone.js';
-import { EmbeddingCache } from '../backbone/embedding-cache.js';
-import type { ImageArray } from '../backbone/images.js';
+import { EmbeddingCache } from '../embedding-cache/embedding-cache.js';
+import type { ImageArray } from '../image/images.js';
 import type { EmbeddingMatrix } from '../data/embedding-matrix.js';
 import { encodeNpy, parseNpy } from '../data/npy.js';
 import { InvalidArgumentError } from '../errors/index.js';

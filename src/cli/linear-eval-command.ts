@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
-import type { ImageArray } from '../backbone/images.js';
+import type { ImageArray } from '../image/images.js';
 import { loadMedMnist } from '../data/medmnist.js';
 import { InvalidArgumentError } from '../errors/index.js';
-import type { LabelsFor, ProbeTask } from '../probe/labels.js';
+import type { LabelsFor, ProbeTask } from '../training/labels.js';
 import { formatMarkdown, toCsv } from '../protocol/report.js';
 import { runLinearEvaluation, type LinearEvaluationResult } from '../protocol/linear-evaluation.js';
 import type { LinearEvalConfig } from './args.js';

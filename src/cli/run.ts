@@ -1,5 +1,5 @@
 import { DvmeError, InvalidArgumentError } from '../errors/index.js';
-import { DVME_VERSION } from '../probe/probe-json.js';
+import { DVME_VERSION } from '../version.js';
 import { parseCommand } from './args.js';
 import { LINEAR_EVAL_HELP, MAIN_HELP } from './help.js';
 import { linearEvalCommand, type CliIo } from './linear-eval-command.js';

@@ -1,5 +1,5 @@
 import type { MedMnistSplit } from '../data/medmnist.js';
-import type { ProbeTask } from '../probe/labels.js';
+import type { ProbeTask } from '../training/labels.js';
 import { stratumOfRows } from '../protocol/linear-evaluation.js';
 import { sampleSubset, type SubsetSize } from '../protocol/subsets.js';
 

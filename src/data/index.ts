@@ -11,4 +11,4 @@ export type {
   MedMnistSize,
   MedMnistSplit,
 } from './medmnist.js';
-export type { DecodedImageFile, DecodeImageOptions, ImageFileFormat, ReadImagesOptions } from './image-file.js';
+export type { DecodedImageFile, DecodeImageOptions, ImageFileFormat, ReadImagesOptions } from '../image/image-file.js';

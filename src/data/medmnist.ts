@@ -1,9 +1,9 @@
-import type { ImageArray } from '../backbone/images.js';
+import type { ImageArray } from '../image/images.js';
 import { CheckpointFormatError, InvalidArgumentError, ShapeError } from '../errors/index.js';
 import { download } from '../io/download.js';
-import { describe } from '../metrics/validate.js';
-import { readLocalFile } from '../platform/platform.js';
-import type { ProbeTask } from '../probe/labels.js';
+import { describe } from '../validation/describe.js';
+import { readLocalFile } from '../host/platform.js';
+import type { ProbeTask } from '../training/labels.js';
 import type { NdArray } from './npy.js';
 import { readNpz } from './npz.js';
 /**

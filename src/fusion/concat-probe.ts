@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 // Named in TSDoc links only.
 import type { CheckpointFormatError, InvalidArgumentError } from '../errors/index.js';
-import type { ProbeTask } from '../probe/labels.js';
+import type { ProbeTask } from '../training/labels.js';
 import { buildConcatModel } from './concat-model.js';
 import { FusionEstimator, fromFusionJSON } from './fusion-estimator.js';
 import type { FusionJSON } from './fusion-json.js';

@@ -2,7 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors/index.js';
 import { TokenSelfAttention } from './token-self-attention.js';
 import { SeededDropout } from './seeded-dropout.js';
-import { LayerNorm } from './layer-norm.js';
+import { LayerNorm } from '../layers/layer-norm.js';
 import { Linear } from './linear.js';
 import { layerSeed } from './torch-init.js';
 import { checkSourceDims, checkUnits, concatSources, logitHead, projectSources, sourceInputs } from './source-inputs.js';

@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors/index.js';
 // Named in TSDoc links only.
 import type { CheckpointFormatError, NotFittedError } from '../errors/index.js';
-import type { ProbeTask } from '../probe/labels.js';
+import type { ProbeTask } from '../training/labels.js';
 import { buildDvmeModel, resolveDvmeModelConfig, type DvmeTokens } from './dvme-model.js';
 import { FusionEstimator, fromFusionJSON } from './fusion-estimator.js';
 import type { SourceEmbeddings } from './fusion-data.js';

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeError } from '../errors/index.js';
-import type { Xoshiro128 } from '../metrics/xoshiro.js';
-import { describe } from '../metrics/validate.js';
-import { embeddingTensor, type EmbeddingInput } from '../probe/embedding-input.js';
-import { checkAllPresent, encodeTargets, learnClasses, type ProbeTask, type Targets } from '../probe/labels.js';
-import { stratifiedSplit } from '../probe/shuffle.js';
+import type { Xoshiro128 } from '../random/xoshiro.js';
+import { describe } from '../validation/describe.js';
+import { embeddingTensor, type EmbeddingInput } from '../training/embedding-input.js';
+import { checkAllPresent, encodeTargets, learnClasses, type ProbeTask, type Targets } from '../training/labels.js';
+import { stratifiedSplit } from '../random/shuffle.js';
 
 /**
  * Embeddings of the same images from several sources (backbones), keyed by source name: each

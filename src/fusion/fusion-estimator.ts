@@ -3,11 +3,11 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { CheckpointFormatError, DisposedError, NotFittedError } from '../errors/index.js';
 // Named in TSDoc links only.
 import type { InvalidArgumentError, ShapeError } from '../errors/index.js';
-import { Xoshiro128 } from '../metrics/xoshiro.js';
-import { encodeTargets, type LabelsFor, type ProbeTask, type Targets } from '../probe/labels.js';
+import { Xoshiro128 } from '../random/xoshiro.js';
+import { encodeTargets, type LabelsFor, type ProbeTask, type Targets } from '../training/labels.js';
 import type { EpochLog } from '../probe/paper-solver.js';
-import { argmaxRows, evaluateProba } from '../probe/probe-metrics.js';
-import { DVME_VERSION } from '../probe/probe-json.js';
+import { argmaxRows, evaluateProba } from '../training/evaluation.js';
+import { DVME_VERSION } from '../version.js';
 import type { EvaluationFor, PredictionFor, ProbaFor } from '../probe/probe.js';
 import {
   learnLabelSpace,

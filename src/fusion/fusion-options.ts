@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from '../errors/index.js';
-import { describe } from '../metrics/validate.js';
-import type { LabelsFor, ProbeTask } from '../probe/labels.js';
+import { describe } from '../validation/describe.js';
+import type { LabelsFor, ProbeTask } from '../training/labels.js';
 import { PAPER_OPTION_NAMES, resolveOptions, type PaperTrainingOptions } from '../probe/options.js';
 import type { EpochLog } from '../probe/paper-solver.js';
-import type { ProbeMonitor } from '../probe/probe-metrics.js';
+import type { ProbeMonitor } from '../training/evaluation.js';
 import { sourceSpecs, type SourceEmbeddings } from './fusion-data.js';
 
 /**

@@ -29,5 +29,5 @@ export { SeededDropout } from './seeded-dropout.js';
 export type { SeededDropoutArgs } from './seeded-dropout.js';
 export { Linear } from './linear.js';
 export type { LinearArgs } from './linear.js';
-export { LayerNorm } from './layer-norm.js';
-export type { LayerNormArgs } from './layer-norm.js';
+export { LayerNorm } from '../layers/layer-norm.js';
+export type { LayerNormArgs } from '../layers/layer-norm.js';

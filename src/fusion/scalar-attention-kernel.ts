@@ -1,4 +1,4 @@
-import { EXP2_FLOOR, encodeScalarAttention } from './scalar-attention-wasm.js';
+import { EXP2_FLOOR, encodeScalarAttention } from '../wasm/scalar-attention-kernels.js';
 
 type Fn = (...args: number[]) => void;
 

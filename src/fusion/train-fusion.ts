@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { NonFiniteError } from '../errors/index.js';
-import type { Xoshiro128 } from '../metrics/xoshiro.js';
-import { Adam } from '../probe/adam.js';
-import { EarlyStopping } from '../probe/early-stopping.js';
-import type { ProbeTask, Targets } from '../probe/labels.js';
+import type { Xoshiro128 } from '../random/xoshiro.js';
+import { Adam } from '../training/adam.js';
+import { EarlyStopping } from '../training/early-stopping.js';
+import type { ProbeTask, Targets } from '../training/labels.js';
 import { paperReport, type EpochLog, type PaperHyperparameters, type PaperReport } from '../probe/paper-solver.js';
-import { monitorMode, monitorValue, type ProbeMonitor } from '../probe/probe-metrics.js';
-import { ReduceLROnPlateau } from '../probe/reduce-lr-on-plateau.js';
-import { permutation } from '../probe/shuffle.js';
+import { monitorMode, monitorValue, type ProbeMonitor } from '../training/evaluation.js';
+import { ReduceLROnPlateau } from '../training/reduce-lr-on-plateau.js';
+import { permutation } from '../random/shuffle.js';
 
 /** @internal Rows per forward pass at inference; attention memory is bounded by blocks anyway. */
 export const PREDICT_BATCH = 256;

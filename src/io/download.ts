@@ -6,7 +6,7 @@ import {
   InvalidArgumentError,
   OfflineError,
 } from '../errors/index.js';
-import { openPlatformCache, type CacheWriter, type DownloadCache } from '../platform/platform.js';
+import { openPlatformCache, type CacheWriter, type DownloadCache } from '../host/platform.js';
 import { sha256Hex } from './sha256.js';
 import { concatBytes } from './concat-bytes.js';
 

@@ -1,5 +1,5 @@
 import { CheckpointFormatError } from '../errors/index.js';
-import { keyString } from './describe-value.js';
+import { keyString } from '../validation/describe-value.js';
 import { isRawTensor, type RawTensor } from './raw-tensor.js';
 
 /**

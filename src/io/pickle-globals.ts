@@ -1,5 +1,5 @@
 import { CheckpointFormatError } from '../errors/index.js';
-import { describeValue } from './describe-value.js';
+import { describeValue } from '../validation/describe-value.js';
 import { float16BitsToNumber } from './half-float.js';
 import { isRawTensor, type RawDtype } from './raw-tensor.js';
 import { rebuildTensor, type MaterialiseBudget } from './torch-tensor.js';

@@ -1,5 +1,5 @@
 import { CheckpointFormatError } from '../errors/index.js';
-import { describeValue, keyString } from './describe-value.js';
+import { describeValue, keyString } from '../validation/describe-value.js';
 import { ByteReader } from './byte-reader.js';
 import { PickleGlobal } from './pickle-globals.js';
 import { unpickleAt } from './pickle.js';

@@ -1,5 +1,5 @@
 import { CheckpointFormatError } from '../errors/index.js';
-import { describeValue } from './describe-value.js';
+import { describeValue } from '../validation/describe-value.js';
 import { gatherStrided } from './strided-gather.js';
 import { RAW_DTYPE_ITEMSIZE, type RawDtype, type RawTensor } from './raw-tensor.js';
 

@@ -1,14 +1,6 @@
 import { InvalidArgumentError, NonFiniteError, ShapeError, type UndefinedMetricError } from '../errors/index.js';
 import { toLabelVector } from './labels.js';
-import {
-  checkSameLength,
-  isRows,
-  toMatrix,
-  toSampleWeight,
-  undefinedMetric,
-  type OnUndefined,
-  type Rows,
-} from './validate.js';
+import { checkSameLength, isRows, toMatrix, toSampleWeight, undefinedMetric, type OnUndefined, type Rows } from './validate.js';
 
 /**
  * Options of {@link accuracyScore}.

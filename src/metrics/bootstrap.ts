@@ -1,7 +1,8 @@
 import { InvalidArgumentError, UndefinedMetricError } from '../errors/index.js';
 import { quantileSorted } from './quantile.js';
-import { checkFinite, checkSameLength, describe, isRows, toVector, type Rows } from './validate.js';
-import { Xoshiro128 } from './xoshiro.js';
+import { checkFinite, checkSameLength, isRows, toVector, type Rows } from './validate.js';
+import { describe } from '../validation/describe.js';
+import { Xoshiro128 } from '../random/xoshiro.js';
 
 /**
  * Options of {@link bootstrapCi}.

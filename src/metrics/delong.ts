@@ -1,15 +1,8 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import { placements, sampleCovariance, sum, type Placements } from './midrank.js';
 import { normalQuantile, normalTwoSidedPValue } from './normal.js';
-import {
-  checkFinite,
-  checkSameLength,
-  describe,
-  toVector,
-  undefinedMetric,
-  uniqueSorted,
-  type OnUndefined,
-} from './validate.js';
+import { checkFinite, checkSameLength, toVector, undefinedMetric, uniqueSorted, type OnUndefined } from './validate.js';
+import { describe } from '../validation/describe.js';
 
 /**
  * Options of {@link delongCi}.

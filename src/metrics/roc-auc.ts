@@ -8,18 +8,8 @@ import {
 } from './roc-auc-average.js';
 import { multiclassRocAuc, type RocAucMultiClass } from './roc-auc-multiclass.js';
 import { readScores } from './scores.js';
-import {
-  checkChoice,
-  checkSameLength,
-  describe,
-  isRows,
-  toMatrix,
-  toSampleWeight,
-  undefinedMetric,
-  type Matrix,
-  type OnUndefined,
-  type Rows,
-} from './validate.js';
+import { checkChoice, checkSameLength, isRows, toMatrix, toSampleWeight, undefinedMetric, type Matrix, type OnUndefined, type Rows } from './validate.js';
+import { describe } from '../validation/describe.js';
 
 export type { RocAucAverage } from './roc-auc-average.js';
 export type { RocAucMultiClass } from './roc-auc-multiclass.js';

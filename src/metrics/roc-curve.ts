@@ -2,14 +2,8 @@ import { InvalidArgumentError, ShapeError } from '../errors/index.js';
 import { binaryClfCurve, rates, withOrigin } from './binary-clf-curve.js';
 import { formatLabels, toLabelVector, uniqueLabels } from './labels.js';
 import { toScoreVector } from './scores.js';
-import {
-  checkSameLength,
-  describe,
-  isRows,
-  toSampleWeight,
-  undefinedMetric,
-  type OnUndefined,
-} from './validate.js';
+import { checkSameLength, isRows, toSampleWeight, undefinedMetric, type OnUndefined } from './validate.js';
+import { describe } from '../validation/describe.js';
 
 /**
  * Options of {@link rocCurve}.

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, NonFiniteError, ShapeError, UndefinedMetricError } from '../errors/index.js';
+import { describe } from '../validation/describe.js';
 
 /**
  * What a metric returns when it is mathematically undefined for its input: `'raise'` (the
@@ -185,15 +186,4 @@ export function uniqueSorted(...xs: ArrayLike<number>[]): number[] {
   const set = new Set<number>();
   for (const x of xs) for (let i = 0; i < x.length; i++) set.add(x[i]);
   return [...set].sort((a, b) => a - b);
-}
-
-/** @internal A short, safe description of a received value for error messages. */
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
-  return `a value of type ${typeof v}`;
 }

@@ -1,12 +1,12 @@
 import { InvalidArgumentError } from '../errors/index.js';
-import type { Xoshiro128 } from '../metrics/xoshiro.js';
-import { checkClassWeight, targetWeights } from './class-weight.js';
-import { readEmbeddings, type DenseRows, type EmbeddingInput } from './embedding-input.js';
-import { checkAllPresent, encodeTargets, learnClasses, type Targets } from './labels.js';
+import type { Xoshiro128 } from '../random/xoshiro.js';
+import { checkClassWeight, targetWeights } from '../training/class-weight.js';
+import { readEmbeddings, type DenseRows, type EmbeddingInput } from '../training/embedding-input.js';
+import { checkAllPresent, encodeTargets, learnClasses, type Targets } from '../training/labels.js';
 import type { ProbeHyperparameters } from './options.js';
-import { aucDefined } from './probe-metrics.js';
-import { stratifiedSplit } from './shuffle.js';
-import { applyStandardization, fitStandardization, type Standardization } from './standardize.js';
+import { aucDefined } from '../training/evaluation.js';
+import { stratifiedSplit } from '../random/shuffle.js';
+import { applyStandardization, fitStandardization, type Standardization } from '../training/standardize.js';
 
 /** @internal Rows and their targets; `x` raw, `z` standardised (the same object without standardisation). */
 export interface LabelledRows {

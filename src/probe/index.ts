@@ -8,10 +8,10 @@
 export { Probe } from './probe.js';
 export type { EvaluationFor, PredictionFor, ProbaFor, ProbeFitOptions } from './probe.js';
 export type { PaperTrainingOptions, ProbeHyperparameters, ProbeOptions, ProbeSolver } from './options.js';
-export type { LabelsFor, ProbeTask } from './labels.js';
-export type { ClassWeight } from './class-weight.js';
-export type { EmbeddingInput } from './embedding-input.js';
-export type { Standardization } from './standardize.js';
+export type { LabelsFor, ProbeTask } from '../training/labels.js';
+export type { ClassWeight } from '../training/class-weight.js';
+export type { EmbeddingInput } from '../training/embedding-input.js';
+export type { Standardization } from '../training/standardize.js';
 export type { EpochLog } from './paper-solver.js';
 export type {
   BinaryEvaluation,
@@ -19,11 +19,11 @@ export type {
   MulticlassEvaluation,
   MultilabelEvaluation,
   ProbeMonitor,
-} from './probe-metrics.js';
+} from '../training/evaluation.js';
 export type { ProbeJSON, ProbeProvenance } from './probe-json.js';
-export { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
-export type { MonitorMode, ReduceLROnPlateauOptions } from './reduce-lr-on-plateau.js';
-export { EarlyStopping } from './early-stopping.js';
-export type { EarlyStoppingOptions, EarlyStoppingStep } from './early-stopping.js';
+export { ReduceLROnPlateau } from '../training/reduce-lr-on-plateau.js';
+export type { MonitorMode, ReduceLROnPlateauOptions } from '../training/reduce-lr-on-plateau.js';
+export { EarlyStopping } from '../training/early-stopping.js';
+export type { EarlyStoppingOptions, EarlyStoppingStep } from '../training/early-stopping.js';
 export { applyOrdinalThresholds, expectedGrade, fitOrdinalThresholds } from './ordinal-thresholds.js';
 export type { FitOrdinalThresholdsOptions, OrdinalThresholds } from './ordinal-thresholds.js';

@@ -1,6 +1,6 @@
 import { fitLogisticRegression } from './lbfgs/index.js';
-import type { DenseRows } from './embedding-input.js';
-import type { Targets } from './labels.js';
+import type { DenseRows } from '../training/embedding-input.js';
+import type { Targets } from '../training/labels.js';
 import type { LinearWeights } from './linear-head.js';
 
 /** @internal Hyperparameters of the exact solver (scikit-learn's LogisticRegression names). */

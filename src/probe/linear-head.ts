@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ProbeTask } from './labels.js';
-import type { Standardization } from './standardize.js';
+import type { ProbeTask } from '../training/labels.js';
+import type { Standardization } from '../training/standardize.js';
 
 /**
  * @internal The fitted parameters of a linear probe: `coef` is `[outputs, features]`

@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from '../errors/index.js';
-import { describe } from '../metrics/validate.js';
-import type { ClassWeight } from './class-weight.js';
-import type { ProbeTask } from './labels.js';
-import { checkCount, checkNumber } from './option-checks.js';
-import type { ProbeMonitor } from './probe-metrics.js';
+import { describe } from '../validation/describe.js';
+import type { ClassWeight } from '../training/class-weight.js';
+import type { ProbeTask } from '../training/labels.js';
+import { checkCount, checkNumber } from '../training/option-checks.js';
+import type { ProbeMonitor } from '../training/evaluation.js';
 
 /**
  * How a probe is trained: `'paper'` is the paper's linear-evaluation protocol (one linear

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, ShapeError } from '../errors/index.js';
-import { checkFinite, describe } from '../metrics/validate.js';
+import { checkFinite } from '../metrics/validate.js';
+import { describe } from '../validation/describe.js';
 
 /**
  * Decision thresholds on the expected grade, fitted by {@link fitOrdinalThresholds}.

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { NonFiniteError } from '../errors/index.js';
-import type { Xoshiro128 } from '../metrics/xoshiro.js';
-import { Adam } from './adam.js';
-import { EarlyStopping } from './early-stopping.js';
-import type { DenseRows } from './embedding-input.js';
-import type { ProbeTask, Targets } from './labels.js';
+import type { Xoshiro128 } from '../random/xoshiro.js';
+import { Adam } from '../training/adam.js';
+import { EarlyStopping } from '../training/early-stopping.js';
+import type { DenseRows } from '../training/embedding-input.js';
+import type { ProbeTask, Targets } from '../training/labels.js';
 import { activate, linearLogits, type LinearWeights } from './linear-head.js';
-import { monitorMode, monitorValue, type ProbeMonitor } from './probe-metrics.js';
-import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
-import { permutation, uniform } from './shuffle.js';
+import { monitorMode, monitorValue, type ProbeMonitor } from '../training/evaluation.js';
+import { ReduceLROnPlateau } from '../training/reduce-lr-on-plateau.js';
+import { permutation, uniform } from '../random/shuffle.js';
 
 /**
  * One epoch of the `'paper'` solver, as `onEpoch` receives it.

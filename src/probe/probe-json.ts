@@ -1,16 +1,13 @@
 import { CheckpointFormatError } from '../errors/index.js';
 import type { LinearWeights } from './linear-head.js';
 import { resolveOptions, type ProbeHyperparameters, type ProbeSolver } from './options.js';
-import type { Standardization } from './standardize.js';
+import type { Standardization } from '../training/standardize.js';
 
 /** @internal The `kind` tag of a serialised probe. */
 export const PROBE_JSON_KIND = 'dvme.Probe';
 
 /** @internal The format version `toJSON` writes; `fromJSON` reads this one. */
 export const PROBE_JSON_VERSION = 1;
-
-/** @internal The dvme release recorded in provenance (kept equal to package.json by a test). */
-export const DVME_VERSION = '0.1.0';
 
 /**
  * Where a fitted probe came from, stored with it.

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DisposedError, NonFiniteError, NotFittedError } from '../errors/index.js';
 // Named in TSDoc links only.
 import type { CheckpointFormatError, InvalidArgumentError, ShapeError } from '../errors/index.js';
-import { Xoshiro128 } from '../metrics/xoshiro.js';
-import { embeddingTensor, type DenseRows, type EmbeddingInput } from './embedding-input.js';
+import { Xoshiro128 } from '../random/xoshiro.js';
+import { embeddingTensor, type DenseRows, type EmbeddingInput } from '../training/embedding-input.js';
 import { prepareFitData, type FitData } from './fit-data.js';
-import { encodeTargets, type LabelsFor, type ProbeTask } from './labels.js';
+import { encodeTargets, type LabelsFor, type ProbeTask } from '../training/labels.js';
 import { fitLbfgs } from './lbfgs-solver.js';
 import { LinearHead, type LinearWeights } from './linear-head.js';
 import { resolveOptions, type ProbeHyperparameters, type ProbeOptions } from './options.js';
@@ -17,15 +17,9 @@ import {
   type BinaryEvaluation,
   type MulticlassEvaluation,
   type MultilabelEvaluation,
-} from './probe-metrics.js';
-import {
-  DVME_VERSION,
-  fromProbeJSON,
-  toProbeJSON,
-  type FittedContent,
-  type ProbeJSON,
-  type ProbeProvenance,
-} from './probe-json.js';
+} from '../training/evaluation.js';
+import { DVME_VERSION } from '../version.js';
+import { fromProbeJSON, toProbeJSON, type FittedContent, type ProbeJSON, type ProbeProvenance } from './probe-json.js';
 
 /**
  * Options of {@link Probe.fit}.

@@ -1,4 +1,4 @@
-import type { ProbeTask } from '../probe/labels.js';
+import type { ProbeTask } from '../training/labels.js';
 import type { ResolvedEvaluation } from './evaluation-options.js';
 import { runSeed } from './run-seed.js';
 import { sampleSubset, type Subset, type SubsetSize } from './subsets.js';

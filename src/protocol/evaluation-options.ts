@@ -1,7 +1,7 @@
 import type { EmbeddingMatrix } from '../data/embedding-matrix.js';
 import { InvalidArgumentError, ShapeError } from '../errors/index.js';
-import { describe } from '../metrics/validate.js';
-import type { LabelsFor, ProbeTask } from '../probe/labels.js';
+import { describe } from '../validation/describe.js';
+import type { LabelsFor, ProbeTask } from '../training/labels.js';
 import type { ProbeOptions, ProbeSolver } from '../probe/options.js';
 import type { SubsetSize } from './subsets.js';
 

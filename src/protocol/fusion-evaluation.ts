@@ -8,9 +8,9 @@ import { DynamicMetaEmbedding } from '../fusion/dynamic-meta-embedding.js';
 import { DynamicVisualMetaEmbedding } from '../fusion/dynamic-visual-meta-embedding.js';
 import type { FusionEstimator } from '../fusion/fusion-estimator.js';
 import type { FusionOptions } from '../fusion/fusion-options.js';
-import { describe } from '../metrics/validate.js';
+import { describe } from '../validation/describe.js';
 import { cohenKappaScore } from '../metrics/index.js';
-import type { LabelsFor, ProbeTask } from '../probe/labels.js';
+import type { LabelsFor, ProbeTask } from '../training/labels.js';
 import type { ProbeSolver } from '../probe/options.js';
 import { resolveEvaluation, type LinearEvaluationOptions } from './evaluation-options.js';
 import {

@@ -3,7 +3,7 @@ import { throwIfAborted } from '../errors/throw-if-aborted.js';
 // Named in TSDoc links only.
 import type { AbortError, InvalidArgumentError, ShapeError } from '../errors/index.js';
 import { cohenKappaScore } from '../metrics/index.js';
-import type { LabelsFor, ProbeTask } from '../probe/labels.js';
+import type { LabelsFor, ProbeTask } from '../training/labels.js';
 import type { ProbeOptions, ProbeSolver } from '../probe/options.js';
 import { Probe } from '../probe/probe.js';
 import {

@@ -1,7 +1,7 @@
-import type { ImageArray } from '../backbone/images.js';
+import type { ImageArray } from '../image/images.js';
 import type { EmbeddingMatrix } from '../data/embedding-matrix.js';
 import { InvalidArgumentError, ShapeError } from '../errors/index.js';
-import { describe } from '../metrics/validate.js';
+import { describe } from '../validation/describe.js';
 
 /**
  * Raw pixels as embeddings: every image flattened into one row, 8-bit values divided by 255.

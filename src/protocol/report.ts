@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors/index.js';
-import { describe } from '../metrics/validate.js';
+import { describe } from '../validation/describe.js';
 import type { EvaluationMetric } from './evaluation-options.js';
 import type { LinearEvaluationCell, LinearEvaluationResult } from './linear-evaluation.js';
 

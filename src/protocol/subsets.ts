@@ -1,7 +1,7 @@
 import { InvalidArgumentError, NonFiniteError, ShapeError } from '../errors/index.js';
-import { describe } from '../metrics/validate.js';
-import { Xoshiro128 } from '../metrics/xoshiro.js';
-import { permutation, shuffleInPlace, stratifiedSplit } from '../probe/shuffle.js';
+import { describe } from '../validation/describe.js';
+import { Xoshiro128 } from '../random/xoshiro.js';
+import { permutation, shuffleInPlace, stratifiedSplit } from '../random/shuffle.js';
 
 /**
  * How many labelled rows a subset draws: a count, or `'all'` for every row (the paper's full

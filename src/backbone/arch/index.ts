@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { MultiHeadSelfAttention, type MultiHeadSelfAttentionArgs } from './attention.js';
-export { bicubicWeightMatrix, dinoPositionScale, resizeBicubic } from './bicubic.js';
+export { bicubicWeightMatrix, dinoPositionScale, resizeBicubic } from '../../image/bicubic.js';
 export {
   DEFAULT_IGNORED_TORCH_KEYS,
   loadTorchStateDict,

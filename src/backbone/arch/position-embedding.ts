@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../../errors/index.js';
-import { bicubicWeightMatrix, dinoPositionScale } from './bicubic.js';
+import { bicubicWeightMatrix, dinoPositionScale } from '../../image/bicubic.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 

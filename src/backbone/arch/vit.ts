@@ -4,7 +4,7 @@ import { imageInputShape, requirePositiveInteger } from './arch-config.js';
 import { MultiHeadSelfAttention } from './attention.js';
 import { ClassTokenPositionEmbedding } from './position-embedding.js';
 import { TokenPooling } from './token-pooling.js';
-import { LayerNorm } from '../../fusion/layer-norm.js';
+import { LayerNorm } from '../../layers/layer-norm.js';
 
 /**
  * Which vector a ViT model outputs, each computed from tokens passed through the final

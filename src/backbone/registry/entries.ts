@@ -1,4 +1,4 @@
-import { IMAGENET_MEAN, IMAGENET_STD } from '../config.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../../image/preprocess-spec.js';
 import type { BackboneEntry, BackbonePaper, BackbonePretrainedConfig, TfjsShard, TorchBackboneEntry } from './entry.js';
 
 // Sources of the facts below (checked through a code search, not by downloading here):

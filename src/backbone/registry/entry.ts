@@ -1,5 +1,5 @@
 import type { BackboneArchitectureId, CheckpointEmbedding } from '../architectures.js';
-import type { Interpolation, ResizeMode } from '../config.js';
+import type { Interpolation, ResizeMode } from '../../image/preprocess-spec.js';
 import type { KeyLayoutId } from '../key-layouts.js';
 
 /**

@@ -5,7 +5,7 @@ import type { AbortError, IntegrityError, OfflineError, UnknownBackboneError } f
 import { download, type DownloadOptions } from '../../io/download.js';
 import type { CheckpointEmbedding } from '../architectures.js';
 import { Backbone } from '../backbone.js';
-import type { Interpolation, ResizeMode } from '../config.js';
+import type { Interpolation, ResizeMode } from '../../image/preprocess-spec.js';
 import type { CheckpointSource, FromCheckpointOptions } from '../from-checkpoint.js';
 import type { TfjsModelSource } from '../tfjs-artifacts.js';
 import type { TfjsBackboneEntry, TorchBackboneEntry } from './entry.js';

@@ -1,4 +1,4 @@
-import type { CacheWriter, DownloadCache, DownloadCacheOptions, Platform } from '../platform.js';
+import type { CacheWriter, DownloadCache, DownloadCacheOptions, Platform } from '../../host/platform.js';
 import { BrowserEmbeddingStore } from './browser-embedding-store.js';
 
 /** Name of the Cache Storage cache that holds dvme's downloads. */

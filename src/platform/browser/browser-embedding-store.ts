@@ -1,4 +1,4 @@
-import type { EmbeddingStore } from '../../backbone/embedding-store.js';
+import type { EmbeddingStore } from '../../embedding-cache/embedding-store.js';
 import { concatBytes } from '../../io/concat-bytes.js';
 
 /** Name of the Cache Storage cache that holds the embedding cache's records. */

@@ -1,6 +1,6 @@
-import { registerEngineProbes } from '../../engine/engine-select.js';
-import { registerOnnxRuntime, type OnnxRuntimeProvider } from '../../engine/onnx-runtime.js';
-import type { BackendInfo } from '../backend.js';
+import { registerEngineProbes } from '../../backbone/engines/engine-select.js';
+import { registerOnnxRuntime, type OnnxRuntimeProvider } from '../../backbone/engines/onnx-runtime.js';
+import type { BackendInfo } from '../../host/backend.js';
 
 /**
  * @internal onnxruntime-web for the ONNX engine: its WebGPU execution provider where the page

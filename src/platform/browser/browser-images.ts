@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../errors/index.js';
-import type { PlatformImage } from '../platform.js';
+import type { PlatformImage } from '../../host/platform.js';
 
 /** The DOM class named `name`, looked up when called: the module must import where there is no DOM. */
 function domClass(name: string): (abstract new (...args: never[]) => object) | undefined {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { checkChoice, checkPositiveInteger } from '../../backbone/config.js';
-import type { DecodedImageFile, DecodeImageOptions, ReadImagesOptions } from '../../data/image-file.js';
+import { checkChoice, checkPositiveInteger } from '../../validation/checks.js';
+import type { DecodedImageFile, DecodeImageOptions, ReadImagesOptions } from '../../image/image-file.js';
 import { InvalidArgumentError } from '../../errors/index.js';
 // Named in the TSDoc below.
 import type { AbortError, BackendUnavailableError, ImageDecodeError } from '../../errors/index.js';

@@ -1,5 +1,5 @@
 import type * as JpegJs from 'jpeg-js';
-import type { DecodedImageFile } from '../../data/image-file.js';
+import type { DecodedImageFile } from '../../image/image-file.js';
 import { BackendUnavailableError } from '../../errors/index.js';
 import type { DecodeContext } from './decode-context.js';
 import { upsampleChromaLikeLibjpeg, yccToRgb } from './jpeg-colour.js';

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { CacheWriter, DownloadCache, DownloadCacheOptions } from '../platform.js';
+import type { CacheWriter, DownloadCache, DownloadCacheOptions } from '../../host/platform.js';
 
 /**
  * @internal The cache folder: the option, else `$DVME_CACHE_DIR`, else `$XDG_CACHE_HOME/dvme`,

@@ -1,6 +1,6 @@
 import { appendFile, mkdir, open, readdir, rm, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { EmbeddingStore } from '../../backbone/embedding-store.js';
+import type { EmbeddingStore } from '../../embedding-cache/embedding-store.js';
 import { isMissing, nodeCacheDir } from './node-cache.js';
 
 /** Extension of segment files: `clear()` deletes these and nothing else. */

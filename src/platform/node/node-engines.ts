@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { registerEngineProbes } from '../../engine/engine-select.js';
-import { registerOnnxRuntime, type OnnxRuntimeProvider } from '../../engine/onnx-runtime.js';
-import { backendInfo, type BackendInfo } from '../backend.js';
+import { registerEngineProbes } from '../../backbone/engines/engine-select.js';
+import { registerOnnxRuntime, type OnnxRuntimeProvider } from '../../backbone/engines/onnx-runtime.js';
+import { backendInfo, type BackendInfo } from '../../host/backend.js';
 
 /**
  * @internal Registers onnxruntime-node for the ONNX engine and the probes of `engine: 'auto'`;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../../host/platform.js';
 import { openNodeCache } from './node-cache.js';
 import { openNodeEmbeddingStore } from './node-embedding-store.js';
 

@@ -1,6 +1,6 @@
 import { constants } from 'node:buffer';
 import { inflateSync } from 'node:zlib';
-import type { DecodedImageFile } from '../../data/image-file.js';
+import type { DecodedImageFile } from '../../image/image-file.js';
 import { DecodeContext } from './decode-context.js';
 
 /** Samples per pixel in the file, by PNG colour type. */

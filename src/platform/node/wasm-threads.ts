@@ -5,7 +5,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import { InvalidArgumentError } from '../../errors/index.js';
-import type { BackendCandidate } from '../backend.js';
+import type { BackendCandidate } from '../../host/backend.js';
 
 /**
  * tfjs-backend-wasm versions whose Node start-up dvme has checked step by step (the Blobs it

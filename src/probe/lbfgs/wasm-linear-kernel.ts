@@ -1,5 +1,5 @@
 import { type BlockLoss, type LinearKernel, blockRows, deriveLastGradient, deriveLastScore } from './linear-kernel.js';
-import { FEATURE_ALIGN, type KernelLayout, TUNING, encodeKernels } from './wasm-kernel.js';
+import { FEATURE_ALIGN, type KernelLayout, TUNING, encodeKernels } from '../../wasm/lbfgs-kernels.js';
 
 type Kernel = (x: number, rows: number, out: number) => void;
 

@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest
 import { AbortError } from '../../../src/errors/index.js';
 import { Backbone } from '../../../src/backbone/backbone.js';
 import type { EmbeddingMatrix } from '../../../src/data/embedding-matrix.js';
-import type { ImageInput } from '../../../src/backbone/images.js';
+import type { ImageInput } from '../../../src/image/images.js';
 import type { NdArray } from '../../../src/data/npy.js';
 import { DisposedError, DvmeError, InvalidArgumentError, ShapeError } from '../../../src/errors/index.js';
 

@@ -14,7 +14,7 @@ import {
 import { parseSafetensors } from '../../../src/io/safetensors.js';
 import { toFloat32 } from '../../../src/io/raw-tensor.js';
 import { nodePlatform } from '../../../src/platform/node/node-platform.js';
-import { registerPlatform } from '../../../src/platform/platform.js';
+import { registerPlatform } from '../../../src/host/platform.js';
 import { checkpointBytes, customArch, sizeOptions, testImages, writeSafetensors } from './from-checkpoint-fixtures.js';
 
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BACKBONE_ARCHITECTURES, listArchitectures } from '../../../src/backbone/architectures.js';
 import { Backbone } from '../../../src/backbone/backbone.js';
 import { nodePlatform } from '../../../src/platform/node/node-platform.js';
-import { registerPlatform } from '../../../src/platform/platform.js';
+import { registerPlatform } from '../../../src/host/platform.js';
 import { loadParityFixture } from './arch/fixture.js';
 import {
   CHECKPOINT_DIR,

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Backbone } from '../../../src/backbone/backbone.js';
 import { BackendUnavailableError, CheckpointFormatError, InvalidArgumentError, ShapeError } from '../../../src/errors/index.js';
 import { nodePlatform } from '../../../src/platform/node/node-platform.js';
-import { registerPlatform } from '../../../src/platform/platform.js';
+import { registerPlatform } from '../../../src/host/platform.js';
 import { GRAPH_CONV, GRAPH_HEAD, artifactsOf, tinyGraphArtifacts, tinyLayersModel, tokenModel, writeModelFolder } from './tfjs-fixtures.js';
 
 const norm = { mean: [0, 0, 0], std: [1, 1, 1] } as const;

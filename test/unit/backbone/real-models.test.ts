@@ -9,7 +9,7 @@ import { bootstrapCi, cohenKappaScore, rocAucScore } from '../../../src/metrics/
 import { Probe } from '../../../src/probe/probe.js';
 import { sampleSubset } from '../../../src/protocol/subsets.js';
 import { nodePlatform } from '../../../src/platform/node/node-platform.js';
-import { registerPlatform } from '../../../src/platform/platform.js';
+import { registerPlatform } from '../../../src/host/platform.js';
 
 // The shared folder sits next to the repository (see ../shared/models/README.md); it is not
 // part of the package, so these tests skip, saying so, where it is absent.

@@ -8,7 +8,7 @@ import { embedSources } from '../../../src/cli/embed-sources.js';
 import { LINEAR_EVAL_HELP, MAIN_HELP } from '../../../src/cli/help.js';
 import { runCli } from '../../../src/cli/run.js';
 import { nodePlatform } from '../../../src/platform/node/node-platform.js';
-import { registerPlatform } from '../../../src/platform/platform.js';
+import { registerPlatform } from '../../../src/host/platform.js';
 import { artifactsOf, tinyLayersModel, writeModelFolder } from '../backbone/tfjs-fixtures.js';
 
 const dataDir = join(import.meta.dirname, '../../../../shared/data');

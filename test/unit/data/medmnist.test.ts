@@ -7,7 +7,7 @@ import { parseMedMnist } from '../../../src/data/medmnist.js';
 import type { NdArray } from '../../../src/data/npy.js';
 import { CheckpointFormatError, InvalidArgumentError, ShapeError } from '../../../src/errors/index.js';
 import { nodePlatform } from '../../../src/platform/node/node-platform.js';
-import { registerPlatform } from '../../../src/platform/platform.js';
+import { registerPlatform } from '../../../src/host/platform.js';
 
 // The shared folder sits next to the repository (see ../shared/data/README.md); it is not part
 // of the package, so the tests that read it skip, saying so, where it is absent.

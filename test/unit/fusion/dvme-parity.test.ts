@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildDvmeModel } from '../../../src/fusion/index.js';
 import { ScalarAttentionKernel } from '../../../src/fusion/scalar-attention-kernel.js';
 import { setScalarAttentionKernel } from '../../../src/fusion/scalar-attention.js';
-import { Adam } from '../../../src/probe/adam.js';
+import { Adam } from '../../../src/training/adam.js';
 import { fusionLoss, trainStep, trainableVariables } from '../../../src/fusion/train-fusion.js';
 import { loadDvmeFixture, maxAbsDiff, type Variant } from './fixture.js';
 

@@ -16,8 +16,8 @@ import {
   type FusionOptions,
 } from '../../../src/fusion/index.js';
 import type { ProbeTask } from '../../../src/probe/index.js';
-import { encodeTargets } from '../../../src/probe/labels.js';
-import { crossEntropy } from '../../../src/probe/probe-metrics.js';
+import { encodeTargets } from '../../../src/training/labels.js';
+import { crossEntropy } from '../../../src/training/evaluation.js';
 import { QUICK, SOURCES, trainTest } from './synthetic.js';
 
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { blockedAttention, defaultKernels } from '../../../src/fusion/chunked-attention.js';
 import { DynamicVisualMetaEmbedding } from '../../../src/fusion/index.js';
 import { ScalarAttentionKernel } from '../../../src/fusion/scalar-attention-kernel.js';
-import { encodeScalarAttention } from '../../../src/fusion/scalar-attention-wasm.js';
+import { encodeScalarAttention } from '../../../src/wasm/scalar-attention-kernels.js';
 import { scalarAttentionKernelFor, setScalarAttentionKernel } from '../../../src/fusion/scalar-attention.js';
 import { QUICK, SOURCES, trainTest } from './synthetic.js';
 

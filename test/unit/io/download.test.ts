@@ -12,7 +12,7 @@ import {
 } from '../../../src/errors/index.js';
 import { defaultCacheKey, download } from '../../../src/io/download.js';
 import { nodePlatform } from '../../../src/platform/node/node-platform.js';
-import { registerPlatform } from '../../../src/platform/platform.js';
+import { registerPlatform } from '../../../src/host/platform.js';
 import { startServer, testBytes, type TestServer } from './download-server.js';
 
 const FILE = testBytes(200_000, 7);

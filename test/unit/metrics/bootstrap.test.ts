@@ -11,7 +11,7 @@ import {
 import { bootstrapCi } from '../../../src/metrics/bootstrap.js';
 import { cohenKappaScore, rocAucScore } from '../../../src/metrics/index.js';
 import { quantileSorted } from '../../../src/metrics/quantile.js';
-import { Xoshiro128 } from '../../../src/metrics/xoshiro.js';
+import { Xoshiro128 } from '../../../src/random/xoshiro.js';
 
 const fixture = JSON.parse(
   readFileSync(join(import.meta.dirname, '../../fixtures/delong-reference.json'), 'utf8'),

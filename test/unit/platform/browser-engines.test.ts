@@ -8,12 +8,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import '../../../src/browser.js';
 import { Backbone } from '../../../src/backbone/backbone.js';
-import { registeredEngineProbes } from '../../../src/engine/engine-select.js';
-import { registeredOnnxRuntime } from '../../../src/engine/onnx-runtime.js';
+import { registeredEngineProbes } from '../../../src/backbone/engines/engine-select.js';
+import { registeredOnnxRuntime } from '../../../src/backbone/engines/onnx-runtime.js';
 import { browserOnnxRuntime } from '../../../src/platform/browser/browser-engines.js';
 import { loadParityFixture, relativeMaxError } from '../backbone/arch/fixture.js';
 import { writeSafetensors } from '../backbone/from-checkpoint-fixtures.js';
-import { WEB_MISSING, webOrt } from '../engine/ort-web.js';
+import { WEB_MISSING, webOrt } from '../backbone/engines/ort-web.js';
 
 describe('dvme/browser: the ONNX engine runs on onnxruntime-web', () => {
   it("asks for ['webgpu', 'wasm'] where navigator.gpu exists and ['wasm'] elsewhere", () => {

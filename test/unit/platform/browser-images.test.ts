@@ -11,10 +11,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import '../../../src/browser.js';
 import { Backbone } from '../../../src/backbone/backbone.js';
-import type { DecodedImage, SingleImage } from '../../../src/backbone/images.js';
+import type { DecodedImage, SingleImage } from '../../../src/image/images.js';
 import { InvalidArgumentError } from '../../../src/errors/index.js';
 import { openBrowserImage } from '../../../src/platform/browser/browser-images.js';
-import { currentPlatform } from '../../../src/platform/platform.js';
+import { currentPlatform } from '../../../src/host/platform.js';
 
 /** What every stand-in image holds: its natural size and pixels. */
 class Pixels {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { download } from '../../../src/io/download.js';
 import { BrowserCacheStorage, browserPlatform } from '../../../src/platform/browser/browser-cache.js';
-import { registerPlatform } from '../../../src/platform/platform.js';
+import { registerPlatform } from '../../../src/host/platform.js';
 
 /** The part of the Cache Storage API the browser cache uses, over a Map. */
 function fakeCacheStorage(options: { quota?: number } = {}) {

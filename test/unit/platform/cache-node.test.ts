@@ -6,7 +6,7 @@ import { OfflineError } from '../../../src/errors/index.js';
 import { download } from '../../../src/io/download.js';
 import { NodeFileCache, nodeCacheDir } from '../../../src/platform/node/node-cache.js';
 import { nodePlatform } from '../../../src/platform/node/node-platform.js';
-import { registerPlatform } from '../../../src/platform/platform.js';
+import { registerPlatform } from '../../../src/host/platform.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array | undefined) => (b ? new TextDecoder().decode(b) : undefined);

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Backbone } from '../../../src/backbone/backbone.js';
-import { EmbeddingCache } from '../../../src/backbone/embedding-cache.js';
-import { MemoryEmbeddingStore, type EmbeddingStore } from '../../../src/backbone/embedding-store.js';
+import { EmbeddingCache } from '../../../src/embedding-cache/embedding-cache.js';
+import { MemoryEmbeddingStore, type EmbeddingStore } from '../../../src/embedding-cache/embedding-store.js';
 import { BrowserEmbeddingStore } from '../../../src/platform/browser/browser-embedding-store.js';
 import { browserPlatform } from '../../../src/platform/browser/browser-cache.js';
 import { NodeEmbeddingStore, openNodeEmbeddingStore } from '../../../src/platform/node/node-embedding-store.js';
 import { nodePlatform } from '../../../src/platform/node/node-platform.js';
-import { registerPlatform } from '../../../src/platform/platform.js';
+import { registerPlatform } from '../../../src/host/platform.js';
 
 /** The part of Cache Storage the embedding store uses, over Maps, counting what is read. */
 function fakeCacheStorage() {

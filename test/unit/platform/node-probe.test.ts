@@ -10,7 +10,7 @@ describe("dvme/node's engine: 'auto' probe for tfjs-node", () => {
   it.runIf(!hasTfjsNode)('answers no without starting the wasm backend (and its worker threads) when tfjs-node is missing', async () => {
     await tf.setBackend('cpu');
     await import('../../../src/node.js');
-    const { registeredEngineProbes } = await import('../../../src/engine/engine-select.js');
+    const { registeredEngineProbes } = await import('../../../src/backbone/engines/engine-select.js');
     const probe = registeredEngineProbes().tfjsNative;
     expect(probe).toBeTypeOf('function');
     expect(await probe!()).toBe(false);

@@ -11,7 +11,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { buildResNet, buildVisionTransformer, loadTorchStateDict, type ResNetConfig, type ViTConfig } from '../../../src/backbone/arch/index.js';
 import { initBackend } from '../../../src/node.js';
-import { Xoshiro128 } from '../../../src/metrics/xoshiro.js';
+import { Xoshiro128 } from '../../../src/random/xoshiro.js';
 import { loadParityFixture, relativeMaxError } from '../backbone/arch/fixture.js';
 
 const arg = process.argv[2] ?? 'auto';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adam } from '../../../src/probe/adam.js';
-import type { ProbeTask } from '../../../src/probe/labels.js';
+import { Adam } from '../../../src/training/adam.js';
+import type { ProbeTask } from '../../../src/training/labels.js';
 import { lossAndLogitGrad, transpose } from '../../../src/probe/paper-solver.js';
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Probe } from '../../../src/probe/index.js';
-import { DVME_VERSION } from '../../../src/probe/probe-json.js';
+import { DVME_VERSION } from '../../../src/version.js';
 import { blobs } from './synthetic.js';
 
 beforeAll(async () => {

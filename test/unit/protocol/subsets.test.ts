@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, NonFiniteError, ShapeError } from '../../../src/errors/index.js';
-import { Xoshiro128 } from '../../../src/metrics/xoshiro.js';
+import { Xoshiro128 } from '../../../src/random/xoshiro.js';
 import { balancedCounts, proportionalCounts, sampleSubset } from '../../../src/protocol/subsets.js';
 
 const countsOf = (labels: ArrayLike<number>, idx: Int32Array): Map<number, number> => {

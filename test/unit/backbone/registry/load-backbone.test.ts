@@ -10,7 +10,7 @@ import { loadBackbone } from '../../../../src/backbone/registry/load-backbone.js
 import { getBackboneEntry } from '../../../../src/backbone/registry/registry.js';
 import { CheckpointFormatError, IntegrityError, OfflineError, UnknownBackboneError } from '../../../../src/errors/index.js';
 import { nodePlatform } from '../../../../src/platform/node/node-platform.js';
-import { registerPlatform } from '../../../../src/platform/platform.js';
+import { registerPlatform } from '../../../../src/host/platform.js';
 import { startServer, type Route, type TestServer } from '../../io/download-server.js';
 
 // The shared folder sits next to the repository (see ../shared/models/README.md).

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BACKBONE_ARCHITECTURES } from '../../../../src/backbone/architectures.js';
 import { resnetEmbeddingDim } from '../../../../src/backbone/arch/resnet.js';
 import { vitEmbeddingDim } from '../../../../src/backbone/arch/vit.js';
-import { resolvePreprocessSpec } from '../../../../src/backbone/config.js';
+import { resolvePreprocessSpec } from '../../../../src/image/preprocess-spec.js';
 import type { BackboneEntry } from '../../../../src/backbone/registry/entry.js';
 import { getBackboneEntry, listBackbones } from '../../../../src/backbone/registry/registry.js';
 import { UnknownBackboneError } from '../../../../src/errors/index.js';
