@@ -9,6 +9,13 @@ import { isRawTensor, type RawTensor } from './raw-tensor.js';
  */
 const MAX_DEPTH = 256;
 const MAX_NODES = 250_000;
+/**
+ * The longest real parameter names are a few hundred characters. Shared containers with long
+ * keys make every path long, and building, hashing and matching them costs their length: the
+ * budget on all paths together bounds that work, whatever the count.
+ */
+const MAX_PATH_CHARS = 1024;
+const MAX_TOTAL_PATH_CHARS = 2 ** 26;
 
 /**
  * Walks dicts (`Map`s), plain objects and arrays below `root` and collects every tensor under
@@ -21,7 +28,8 @@ const MAX_NODES = 250_000;
  * @returns tensors keyed by path, in file order. Strip wrappers such as `module.` from the keys
  * as your backbone needs.
  * @throws {@link CheckpointFormatError} when `prefix` does not name a container, or the
- * structure is deeper than 256 levels or has more than 250 000 containers and tensors (a hostile file).
+ * structure is deeper than 256 levels, has more than 250 000 containers and tensors, a key path
+ * longer than 1024 characters, or key paths of more than 2^26 characters in all (a hostile file).
  *
  * @remarks Since 0.1.0. A container reached again through its own descendants (a cycle) is
  * skipped there.
@@ -50,6 +58,7 @@ export function flattenTensors(root: unknown, prefix?: string): Map<string, RawT
   const out = new Map<string, RawTensor>();
   const ancestors = new Set<object>();
   let nodes = 0;
+  let pathChars = 0;
   const walk = (value: unknown, path: string): void => {
     if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return;
     if (++nodes > MAX_NODES || ancestors.size >= MAX_DEPTH) {
@@ -57,6 +66,18 @@ export function flattenTensors(root: unknown, prefix?: string): Map<string, RawT
         `flattenTensors: the checkpoint nests containers deeper than ${MAX_DEPTH} levels or holds ` +
           `more than ${MAX_NODES} containers and tensors; no model checkpoint does. The file is ` +
           'hostile or damaged, or pass a prefix that leads to the weights alone.',
+      );
+    }
+    pathChars += path.length;
+    if (path.length > MAX_PATH_CHARS || pathChars > MAX_TOTAL_PATH_CHARS) {
+      throw new CheckpointFormatError(
+        path.length > MAX_PATH_CHARS
+          ? `flattenTensors: the checkpoint has a key path of ${path.length} characters ` +
+              `("${path.slice(0, 60)}..."), more than the ${MAX_PATH_CHARS} characters allowed; parameter names ` +
+              'are far shorter. The file is hostile or damaged, or pass a prefix that leads to the weights alone.'
+          : `flattenTensors: the checkpoint's key paths add up to more than ${MAX_TOTAL_PATH_CHARS} characters ` +
+              `(after ${nodes} containers and tensors); shared containers with long keys make a hostile file ` +
+              'look huge. Pass a prefix that leads to the weights alone, or use a trusted file.',
       );
     }
     if (isRawTensor(value)) {

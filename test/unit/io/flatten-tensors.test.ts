@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointFormatError } from '../../../src/errors/index.js';
 import { flattenTensors } from '../../../src/io/flatten-tensors.js';
 import type { RawTensor } from '../../../src/io/raw-tensor.js';
+import { readCheckpoint } from '../../../src/io/checkpoint.js';
+import { unpickle } from '../../../src/io/pickle.js';
+import { sharedDictChainPickle } from './hostile-pickle.js';
+import { writeZip } from './zip-writer.js';
 
 const t = (v: number): RawTensor => ({ dtype: 'uint8', shape: [1], bytes: new Uint8Array([v]) });
 
@@ -43,5 +47,58 @@ describe('flattenTensors', () => {
   it('treats non-string dict keys safely', () => {
     const key = Object.create(null) as object;
     expect([...flattenTensors(new Map([[key, t(1)]])).keys()]).toEqual(['<an object>']);
+  });
+});
+
+/** Dicts that each point twice at the next, `levels` deep, with a tensor at the bottom. */
+function sharedChain(levels: number, keyLength: number): unknown {
+  let d: unknown = t(1);
+  for (let l = 1; l <= levels; l++) d = new Map([[`a${l}`.padEnd(keyLength, 'x'), d], [`b${l}`.padEnd(keyLength, 'x'), d]]);
+  return d;
+}
+
+function timedError(fn: () => unknown): { ms: number; error: unknown } {
+  const started = performance.now();
+  try {
+    fn();
+  } catch (error) {
+    return { ms: performance.now() - started, error };
+  }
+  return { ms: performance.now() - started, error: undefined };
+}
+
+describe('flattenTensors on a hostile graph (issue #14)', () => {
+  it('refuses 16 shared levels of 1000-character keys within a second (it took seconds, then minutes downstream)', () => {
+    const { ms, error } = timedError(() => flattenTensors(sharedChain(16, 1000)));
+    expect(ms).toBeLessThan(1000);
+    expect(CheckpointFormatError.is(error)).toBe(true);
+    expect((error as Error).message).toMatch(/key path of 2001 characters .* more than the 1024/);
+  });
+
+  it('refuses the crafted 35 KB torch zip (16 shared levels, 1000-character keys) read by readCheckpoint', async () => {
+    const pkl = sharedDictChainPickle(16, 1000);
+    expect(pkl.length).toBeLessThan(40_000);
+    const pth = await writeZip([
+      { name: 'archive/data.pkl', data: pkl },
+      { name: 'archive/version', data: new TextEncoder().encode('3\n') },
+    ]);
+    const { root } = await readCheckpoint(pth);
+    const { ms, error } = timedError(() => flattenTensors(root));
+    expect(ms).toBeLessThan(1000);
+    expect(CheckpointFormatError.is(error)).toBe(true);
+  });
+
+  it('bounds the total length of the paths it builds, not only their count and length', () => {
+    // 16 levels of 60-character keys: paths under 1024 characters and 131 071 containers (under
+    // the container limit), but 65 536 paths of 960 characters at the bottom alone.
+    const { ms, error } = timedError(() => flattenTensors(sharedChain(16, 60)));
+    expect(ms).toBeLessThan(1000);
+    expect((error as Error | undefined)?.message).toMatch(/add up to more than 67108864 characters/);
+  });
+
+  it('refuses a single key path longer than any real parameter name', () => {
+    const root = new Map([['k'.repeat(5000), t(1)]]);
+    expect(() => flattenTensors(root)).toThrow(/5000 characters/);
+    expect(flattenTensors(new Map([['k'.repeat(1024), t(1)]])).size).toBe(1);
   });
 });
