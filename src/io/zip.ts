@@ -33,6 +33,8 @@ const LOCAL_HEADER_SIZE = 30;
 const U32_MAX = 0xffffffff;
 /** Deflate cannot expand data more than about 1032:1, so a larger claimed size is a lie. */
 const MAX_DEFLATE_RATIO = 1032;
+/** The largest typed array V8 (Node, Chrome) allocates: an entry is inflated into one. */
+const MAX_INFLATED_BYTES = 2 ** 32;
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -207,9 +209,10 @@ export function readZipEntrySync(bytes: Uint8Array, entry: ZipEntry): Uint8Array
  * The bytes of an entry, stored (a view, no copy) or deflated (decompressed with the web
  * standard `DecompressionStream`, available in Node >= 20 and browsers).
  *
- * @throws {@link CheckpointFormatError} for other methods, corrupt deflate data, or output that
+ * @throws {@link CheckpointFormatError} for other methods, corrupt deflate data, output that
  * is not exactly the size the directory promised (the output is capped at that size, so a
- * decompression bomb stops early).
+ * decompression bomb stops early), or a declared size over 4 GiB or more than the runtime can
+ * allocate (checked before inflating).
  *
  * @remarks Since 0.1.0.
  * @example
@@ -238,19 +241,41 @@ export async function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Promise<
   return inflateRaw(bytes.subarray(entry.offset, entry.offset + entry.compressedSize), entry);
 }
 
+/**
+ * The buffer an entry inflates into, refused with a typed error (not the runtime's
+ * `RangeError`) past the largest typed array or what this runtime can allocate.
+ */
+function allocateOutput(entry: ZipEntry): Uint8Array {
+  const refuse = (cause?: unknown): CheckpointFormatError =>
+    new CheckpointFormatError(
+      `Zip entry "${entry.name}" inflates to ${entry.size} bytes (${(entry.size / 2 ** 30).toFixed(1)} GiB); dvme ` +
+        `inflates an entry into one buffer of at most ${MAX_INFLATED_BYTES} bytes (4 GiB)` +
+        (cause === undefined ? '' : ', and this runtime could not allocate it') +
+        '. If the file is genuine, split the data into smaller arrays or files (several arrays in one ' +
+        'np.savez, or sharded checkpoints); otherwise the header is damaged or hostile.',
+      { cause },
+    );
+  if (entry.size > MAX_INFLATED_BYTES) throw refuse();
+  try {
+    return new Uint8Array(entry.size);
+  } catch (e) {
+    throw refuse(e);
+  }
+}
+
 async function inflateRaw(input: Uint8Array, entry: ZipEntry): Promise<Uint8Array> {
   const corrupt = (detail: string, cause?: unknown): CheckpointFormatError =>
     new CheckpointFormatError(
       `Corrupt zip: deflated entry "${entry.name}" ${detail}. The file is damaged; download it again.`,
       { cause },
     );
+  const out = allocateOutput(entry);
   const stream = new DecompressionStream('deflate-raw');
   const writer = stream.writable.getWriter();
   // Errors surface through the reader; these catches only stop unhandled-rejection noise.
   writer.write(input as Uint8Array<ArrayBuffer>).catch(() => undefined);
   writer.close().catch(() => undefined);
   const reader = stream.readable.getReader();
-  const out = new Uint8Array(entry.size);
   let filled = 0;
   try {
     for (;;) {

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { readNpz } from '../../../src/data/npz.js';
 import { expected, expectSameValues, fixture, mutate, onlyFormatErrors, type ExpectedTensor } from '../io/fixtures.js';
 import { mutationArb } from '../io/mutation-arbitrary.js';
+import { zipClaimingSize } from '../io/zip-writer.js';
+import { CheckpointFormatError } from '../../../src/errors/index.js';
 
 const want = expected.npz as Record<string, ExpectedTensor>;
 
@@ -43,5 +45,13 @@ describe('readNpz', () => {
     const counts = [0, 0, 0, 0, 0];
     for (const label of arrays.get('train_labels')!.data) counts[label]++;
     expect(counts).toEqual([486, 128, 206, 194, 66]);
+  });
+});
+
+describe('readNpz on a member larger than memory can hold (issue #14)', () => {
+  it('refuses a 5.3 MB .npz whose member declares 5 GiB with a CheckpointFormatError naming size and limit', async () => {
+    const error = await readNpz(zipClaimingSize('x.npy', 5_400_000, 5 * 2 ** 30)).catch((e: unknown) => e);
+    expect(CheckpointFormatError.is(error)).toBe(true);
+    expect((error as Error).message).toMatch(/5368709120 bytes.*4294967296/);
   });
 });

@@ -50,3 +50,56 @@ export async function writeZip(entries: WriteEntry[], options: { zip64?: boolean
   u32(parts, zip64 ? 0xffffffff : central.length); u32(parts, zip64 ? 0xffffffff : cdStart); u16(parts, 0);
   return Uint8Array.from(parts);
 }
+
+/**
+ * A ZIP64 archive with one entry that claims to be deflated and to inflate to `claimedSize`
+ * bytes from `compressedSize` zero bytes (not real deflate data): a header within deflate's
+ * ratio bound, built without pushing megabytes through `writeZip`'s number arrays.
+ */
+export function zipClaimingSize(name: string, compressedSize: number, claimedSize: number): Uint8Array {
+  const nameBytes = new TextEncoder().encode(name);
+  const local = 30 + nameBytes.length;
+  const central = local + compressedSize;
+  const centralSize = 46 + nameBytes.length + 28;
+  const eocd64 = central + centralSize;
+  const bytes = new Uint8Array(eocd64 + 56 + 20 + 22);
+  const v = new DataView(bytes.buffer);
+  const u64 = (at: number, value: number): void => v.setBigUint64(at, BigInt(value), true);
+  v.setUint32(0, 0x04034b50, true);
+  v.setUint16(8, 8, true);
+  v.setUint32(18, 0xffffffff, true);
+  v.setUint32(22, 0xffffffff, true);
+  v.setUint16(26, nameBytes.length, true);
+  bytes.set(nameBytes, 30);
+  v.setUint32(central, 0x02014b50, true);
+  v.setUint16(central + 10, 8, true);
+  v.setUint32(central + 20, 0xffffffff, true);
+  v.setUint32(central + 24, 0xffffffff, true);
+  v.setUint16(central + 28, nameBytes.length, true);
+  v.setUint16(central + 30, 28, true);
+  v.setUint32(central + 42, 0xffffffff, true);
+  bytes.set(nameBytes, central + 46);
+  const extra = central + 46 + nameBytes.length;
+  v.setUint16(extra, 1, true);
+  v.setUint16(extra + 2, 24, true);
+  u64(extra + 4, claimedSize);
+  u64(extra + 12, compressedSize);
+  u64(extra + 20, 0);
+  v.setUint32(eocd64, 0x06064b50, true);
+  u64(eocd64 + 4, 44);
+  u64(eocd64 + 24, 1);
+  u64(eocd64 + 32, 1);
+  u64(eocd64 + 40, centralSize);
+  u64(eocd64 + 48, central);
+  const locator = eocd64 + 56;
+  v.setUint32(locator, 0x07064b50, true);
+  u64(locator + 8, eocd64);
+  v.setUint32(locator + 16, 1, true);
+  const eocd = locator + 20;
+  v.setUint32(eocd, 0x06054b50, true);
+  v.setUint16(eocd + 8, 0xffff, true);
+  v.setUint16(eocd + 10, 0xffff, true);
+  v.setUint32(eocd + 12, 0xffffffff, true);
+  v.setUint32(eocd + 16, 0xffffffff, true);
+  return bytes;
+}

@@ -4,7 +4,7 @@ import { CheckpointFormatError } from '../../../src/errors/index.js';
 import { listZipEntries, readZipEntry, readZipEntrySync } from '../../../src/io/zip.js';
 import { fixture, mutate, onlyFormatErrors } from './fixtures.js';
 import { mutationArb } from './mutation-arbitrary.js';
-import { writeZip } from './zip-writer.js';
+import { writeZip, zipClaimingSize } from './zip-writer.js';
 
 describe('listZipEntries', () => {
   it('lists numpy savez archives, which carry ZIP64 extra fields', () => {
@@ -75,5 +75,17 @@ describe('readZipEntry', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('readZipEntry on entries larger than memory can hold (issue #14)', () => {
+  it('refuses an entry declaring 5 GiB (within the deflate ratio of its 5.3 MB) with a typed error, not a RangeError', async () => {
+    const size = 5 * 2 ** 30;
+    const bytes = zipClaimingSize('huge.npy', Math.ceil(size / 1000), size);
+    const [entry] = listZipEntries(bytes);
+    expect(entry!.size).toBe(size);
+    const error = await readZipEntry(bytes, entry!).catch((e: unknown) => e);
+    expect(CheckpointFormatError.is(error)).toBe(true);
+    expect((error as Error).message).toMatch(/"huge\.npy" inflates to 5368709120 bytes .*at most 4294967296 bytes.* split/);
   });
 });
