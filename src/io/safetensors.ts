@@ -1,5 +1,6 @@
 import { CheckpointFormatError } from '../errors/index.js';
 import { ByteReader } from './byte-reader.js';
+import { duplicateTopLevelKey } from './json-keys.js';
 import { RAW_DTYPE_ITEMSIZE, type RawDtype, type RawTensor } from './raw-tensor.js';
 
 /**
@@ -50,7 +51,8 @@ function fail(detail: string): never {
  * @throws {@link CheckpointFormatError} for a header length beyond the input (checked before
  * anything is decoded or allocated), JSON that is not an object, unknown dtypes (allowed: F32,
  * F16, BF16, F64, I64, I32, I16, I8, U8, BOOL), non-integer shapes, or data offsets outside
- * the data region or not matching the shape.
+ * the data region or not matching the shape, tensors that overlap or leave gaps or bytes over in
+ * the data region, and a name that appears twice (all refused by the reference implementation).
  *
  * @remarks Since 0.1.0.
  * @example
@@ -71,8 +73,10 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
     );
   }
   let header: unknown;
+  let text = '';
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(r.take(headerLength, 'header')));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(r.take(headerLength, 'header'));
+    header = JSON.parse(text);
   } catch (e) {
     if (CheckpointFormatError.is(e)) throw e;
     fail(`the header is not UTF-8 JSON (${(e as Error).message})`);
@@ -80,14 +84,56 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     fail('the header JSON is not an object');
   }
+  const twice = duplicateTopLevelKey(text);
+  if (twice !== undefined) {
+    fail(`${twice === '__metadata__' ? 'key' : 'tensor'} "${twice}" appears twice in the header (JSON readers would keep the last silently)`);
+  }
   const data = bytes.subarray(8 + headerLength);
   const tensors = new Map<string, RawTensor>();
   let metadata: Record<string, string> = {};
+  const spans: Span[] = [];
   for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') metadata = readMetadata(info);
-    else tensors.set(name, readTensor(name, info, data));
+    if (name === '__metadata__') {
+      metadata = readMetadata(info);
+      continue;
+    }
+    const tensor = readTensor(name, info, data);
+    tensors.set(name, tensor);
+    spans.push({ name, begin: tensor.bytes.byteOffset - data.byteOffset, end: tensor.bytes.byteOffset - data.byteOffset + tensor.bytes.length });
   }
+  checkLayout(spans, data.length);
   return { tensors, metadata };
+}
+
+interface Span {
+  readonly name: string;
+  readonly begin: number;
+  readonly end: number;
+}
+
+/**
+ * The reference reader (huggingface safetensors) requires the tensors to tile the data region
+ * exactly: overlapping tensors alias each other's bytes and gaps hide data, so both are refused.
+ */
+function checkLayout(spans: Span[], dataLength: number): void {
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let previous: Span | undefined;
+  for (const span of spans) {
+    const expected = previous?.end ?? 0;
+    const offsets = `has data_offsets [${span.begin},${span.end}]`;
+    if (span.begin < expected) {
+      fail(`tensor "${span.name}" ${offsets}, which overlap those of tensor "${previous?.name}" [${previous?.begin},${previous?.end}]; each tensor needs bytes of its own`);
+    }
+    if (span.begin > expected) {
+      const before = previous ? `the previous tensor "${previous.name}" ends at ${expected}` : 'the data region starts at 0';
+      fail(`tensor "${span.name}" ${offsets}: it starts at ${span.begin} but ${before}; tensors must fill the data region without gaps`);
+    }
+    previous = span;
+  }
+  const end = previous?.end ?? 0;
+  if (end !== dataLength) {
+    fail(`the data region has ${dataLength - end} bytes after the last tensor${previous ? ` "${previous.name}"` : ''}; tensors must fill it exactly`);
+  }
 }
 
 function readMetadata(info: unknown): Record<string, string> {

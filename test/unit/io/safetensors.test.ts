@@ -7,7 +7,12 @@ import { mutationArb } from './mutation-arbitrary.js';
 
 /** A safetensors file from a header object and a data region. */
 function build(header: unknown, data = new Uint8Array(0), length?: bigint): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  return buildRaw(JSON.stringify(header), data, length);
+}
+
+/** The same from header JSON text, which can say what an object cannot (a key twice). */
+function buildRaw(header: string, data = new Uint8Array(0), length?: bigint): Uint8Array {
+  const json = new TextEncoder().encode(header);
   const out = new Uint8Array(8 + json.length + data.length);
   new DataView(out.buffer).setBigUint64(0, length ?? BigInt(json.length), true);
   out.set(json, 8);
@@ -74,4 +79,42 @@ describe('parseSafetensors', () => {
       fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), async (bytes) => onlyFormatErrors(() => parseSafetensors(bytes))),
     );
   });
+
+  describe('is as strict about the data layout as the reference implementation (issue #14)', () => {
+    const u8 = (begin: number, end: number) => ({ dtype: 'U8', shape: [end - begin], data_offsets: [begin, end] });
+
+    it.each([
+      ['overlapping tensors', { a: u8(0, 4), b: u8(2, 6) }, 6, /tensor "b" has data_offsets \[2,6\].*overlap.*"a"/],
+      ['the same bytes for two tensors', { a: u8(0, 4), b: u8(0, 4) }, 4, /tensor "[ab]" .*overlap/],
+      ['a gap between tensors', { a: u8(0, 2), b: u8(4, 6) }, 6, /tensor "b" .*starts at 4.*"a" ends at 2/],
+      ['a gap before the first tensor', { a: u8(2, 4) }, 4, /tensor "a" .*starts at 2.*0/],
+      ['bytes after the last tensor', { a: u8(0, 2) }, 4, /2 bytes after the last tensor "a"/],
+    ])('rejects %s, naming the tensor', (_, header, dataLength, message) => {
+      const error = (() => {
+        try {
+          parseSafetensors(build(header, new Uint8Array(dataLength)));
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(CheckpointFormatError.is(error)).toBe(true);
+      expect((error as Error).message).toMatch(message);
+    });
+
+    it('rejects a tensor named twice (JSON.parse would keep the last silently)', () => {
+      const t = '{"dtype":"U8","shape":[1],"data_offsets":[0,1]}';
+      expect(() => parseSafetensors(buildRaw(`{"w":${t},"w":${t}}`, new Uint8Array(1)))).toThrow(/tensor "w" appears twice/);
+      expect(() => parseSafetensors(buildRaw(`{"__metadata__":{},"\\u0077":${t},"w":${t}}`, new Uint8Array(1)))).toThrow(/"w" appears twice/);
+      expect(() => parseSafetensors(buildRaw(`{"__metadata__":{},"__metadata__":{},"w":${t}}`, new Uint8Array(1)))).toThrow(/"__metadata__" appears twice/);
+    });
+
+    it('accepts contiguous tensors in any header order, empty ones included, and keys with escapes', () => {
+      const { tensors } = parseSafetensors(
+        build({ 'b"\\{': u8(2, 5), a: u8(0, 2), e: u8(5, 5), __metadata__: { k: '}' } }, new Uint8Array(5)),
+      );
+      expect([...tensors.keys()].sort()).toEqual(['a', 'b"\\{', 'e']);
+    });
+  });
 });
+
