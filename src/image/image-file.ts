@@ -40,6 +40,18 @@ export interface DecodeImageOptions {
    * @defaultValue `100_000_000`
    */
   readonly maxPixels?: number;
+  /**
+   * Largest memory, in bytes, that decoding one image may take at its peak, estimated from the
+   * header before anything is allocated: a larger one is an `ImageDecodeError`. It covers what
+   * `maxPixels` does not: a few hundred bytes of JPEG header or a kilobyte-sized PNG of zeros
+   * can declare a huge image, whose decoding would take gigabytes and seconds before the file
+   * turns out to be hostile. PNG counts its inflated scanlines twice plus the output; JPEG 5
+   * bytes per pixel and component plus 3 of RGB output; float32 output counts 4 bytes a sample.
+   * The default admits a 100-megapixel 8-bit RGB PNG (0.9 GB) but not 16-bit RGBA or float32
+   * pixels of that size, nor an RGB JPEG over about 60 megapixels; raise it for trusted large files.
+   * @defaultValue `1_073_741_824` (1 GiB)
+   */
+  readonly maxDecodedBytes?: number;
   /** Names bytes in error messages (`'upload.png'`); a path names itself. */
   readonly name?: string;
 }

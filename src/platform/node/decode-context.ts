@@ -12,6 +12,7 @@ export class DecodeContext {
     readonly file: string | undefined,
     readonly pixelType: 'uint8' | 'float32',
     readonly maxPixels: number,
+    readonly maxDecodedBytes: number,
   ) {
     this.label = file === undefined ? 'the image bytes' : JSON.stringify(file);
   }
@@ -32,6 +33,20 @@ export class DecodeContext {
       this.fail(
         `it is ${width} x ${height} = ${width * height} pixels, more than maxPixels (${this.maxPixels}); ` +
           'pass a larger maxPixels if the file is trusted',
+      );
+    }
+  }
+
+  /**
+   * Refuses images whose decoding would hold more than `maxDecodedBytes` at once (`bytes`, as
+   * the decoder estimates it from the header), before any pixel memory is allocated: a few
+   * hundred bytes of header can otherwise ask for gigabytes and seconds of work.
+   */
+  checkDecodedBytes(width: number, height: number, kind: string, bytes: number): void {
+    if (bytes > this.maxDecodedBytes) {
+      this.fail(
+        `it is ${width} x ${height} pixels of ${kind}, which takes about ${bytes} bytes to decode, more than ` +
+          `maxDecodedBytes (${this.maxDecodedBytes}); pass a larger maxDecodedBytes if the file is trusted`,
       );
     }
   }

@@ -26,6 +26,9 @@ const OTHER_FORMATS: readonly { name: string; test: (b: Uint8Array) => boolean; 
   { name: 'zip (or .npz)', test: (b) => ascii(b, 0, 4) === 'PK\u0003\u0004', fix: "read a .npz with readNpz from 'dvme'" },
 ];
 
+/** 1 GiB: a 100-megapixel 8-bit RGB PNG fits; 16-bit or float32 pixels of that size do not. */
+const DEFAULT_MAX_DECODED_BYTES = 2 ** 30;
+
 function ascii(bytes: Uint8Array, start: number, end: number): string {
   return end <= bytes.length ? String.fromCharCode(...bytes.subarray(start, end)) : '';
 }
@@ -34,7 +37,11 @@ function contextFor(owner: string, file: string | undefined, options: DecodeImag
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`${owner}: options must be an object; received ${JSON.stringify(options)}.`);
   const pixelType = checkChoice(owner, 'pixelType', options.pixelType ?? 'uint8', ['uint8', 'float32'] as const);
   const maxPixels = checkPositiveInteger(owner, 'maxPixels', options.maxPixels ?? 100_000_000);
-  return new DecodeContext(file, pixelType, maxPixels);
+  const maxDecodedBytes = checkPositiveInteger(owner, 'maxDecodedBytes', options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
+  if (!Number.isSafeInteger(maxDecodedBytes)) {
+    throw new InvalidArgumentError(`${owner}: maxDecodedBytes must be a safe integer; received ${maxDecodedBytes}.`);
+  }
+  return new DecodeContext(file, pixelType, maxPixels, maxDecodedBytes);
 }
 
 async function decodeBytes(ctx: DecodeContext, bytes: Uint8Array): Promise<DecodedImageFile> {
@@ -70,7 +77,8 @@ async function readBytes(owner: string, source: unknown): Promise<Uint8Array> {
  * @throws An {@link ImageDecodeError} naming the file and the problem for a file that is not
  * PNG or JPEG (it names the format it found: GIF, TIFF, DICOM, ...), truncated, corrupt (bad
  * CRC, bad zlib or Huffman data) or of an unsupported kind (12-bit, lossless or
- * arithmetic-coded JPEG), or larger than `maxPixels`; {@link InvalidArgumentError} for bad
+ * arithmetic-coded JPEG), or larger than `maxPixels` or `maxDecodedBytes` (both checked from
+ * the header, before pixel memory is allocated); {@link InvalidArgumentError} for bad
  * options; Node's own error (`ENOENT`, `EACCES`) when the path cannot be read;
  * {@link BackendUnavailableError} when jpeg-js is missing from the installation.
  *

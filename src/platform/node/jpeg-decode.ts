@@ -141,6 +141,12 @@ export function decodeJpeg(ctx: DecodeContext, bytes: Uint8Array, decode: JpegJs
     ctx.fail(`it has ${frame.components} colour components; dvme decodes 1 (grayscale), 3 (YCbCr / RGB) and 4 (Adobe CMYK)`);
   }
   ctx.checkPixels(frame.width, frame.height);
+  const pixels = frame.width * frame.height;
+  const channels = frame.components === 1 ? 1 : 3;
+  // jpeg-js holds 4 bytes per coefficient and component, plus a byte per sample of each
+  // component and 3 of its RGB output; a gray or float32 result is one more copy.
+  const copy = ctx.pixelType === 'float32' ? pixels * channels * 4 : channels === 1 ? pixels : 0;
+  ctx.checkDecodedBytes(frame.width, frame.height, `${frame.components}-component JPEG`, pixels * (5 * frame.components + 3) + copy);
   // jpeg-js converts YCbCr whenever an Adobe marker's transform is not 0, whatever its
   // colorTransform option says, and converts with truncation after repeating subsampled chroma.
   // So it gets a copy with those transforms set to 0 and returns the components as stored; the
@@ -160,8 +166,8 @@ export function decodeJpeg(ctx: DecodeContext, bytes: Uint8Array, decode: JpegJs
       formatAsRGBA: false,
       colorTransform: false,
       maxResolutionInMP: ctx.maxPixels / 1e6,
-      // jpeg-js counts its coefficient blocks too: 4 bytes per coefficient and component.
-      maxMemoryUsageInMB: Math.max(512, Math.ceil((ctx.maxPixels * 4 * (frame.components + 1)) / 2 ** 20)),
+      // Our own budget, checked above, counts more than jpeg-js does: let it through.
+      maxMemoryUsageInMB: Math.max(512, Math.ceil(ctx.maxDecodedBytes / 2 ** 20)),
     });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
@@ -176,7 +182,6 @@ export function decodeJpeg(ctx: DecodeContext, bytes: Uint8Array, decode: JpegJs
     upsampleChromaLikeLibjpeg(rgb.data, rgb.width, rgb.height, frame.sampling);
     if (frame.colourSpace === 'ycc') yccToRgb(rgb.data);
   }
-  const channels = frame.components === 1 ? 1 : 3;
   const n = rgb.width * rgb.height * channels;
   const float = ctx.pixelType === 'float32';
   let data: Uint8Array | Float32Array = rgb.data;

@@ -63,7 +63,14 @@ function readHeader(ctx: DecodeContext, data: Uint8Array): Header {
   if (compression !== 0 || filter !== 0) ctx.fail(`its header declares compression method ${compression} and filter method ${filter}; PNG defines only 0`);
   if (interlace > 1) ctx.fail(`its header declares interlace method ${interlace}; PNG defines 0 (none) and 1 (Adam7)`);
   ctx.checkPixels(width, height);
-  return { width, height, depth: depth as Header['depth'], colour, interlaced: interlace === 1 };
+  const header: Header = { width, height, depth: depth as Header['depth'], colour, interlaced: interlace === 1 };
+  // Peak memory: the inflated scanlines, the unfiltered copy of them, and the output (a
+  // palette may gain alpha, so it counts 4 channels).
+  const scanlines = passesOf(header).reduce((sum, p) => sum + p.height * (Math.ceil((p.width * (SAMPLES[colour] as number) * depth) / 8) + 1), 0);
+  const outChannels = colour === 0 ? 1 : colour === 2 ? 3 : 4;
+  const output = width * height * outChannels * (ctx.pixelType === 'float32' ? 4 : 1);
+  ctx.checkDecodedBytes(width, height, `${depth}-bit ${COLOUR_NAMES[colour]}`, 2 * scanlines + output);
+  return header;
 }
 
 /** Walks the chunks, checking each CRC, and keeps the ones that decoding needs. */
