@@ -1,7 +1,8 @@
-import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { CacheWriter, DownloadCache, DownloadCacheOptions } from '../../host/platform.js';
+import type { ResumableCacheWriter } from '../../io/resumable-writer.js';
 
 /**
  * @internal The cache folder: the option, else `$DVME_CACHE_DIR`, else `$XDG_CACHE_HOME/dvme`,
@@ -33,20 +34,31 @@ async function readIfPresent(path: string): Promise<Uint8Array | undefined> {
 /**
  * Writes into `<file>.part` beside the final file and renames it into place on commit: rename
  * within a folder is atomic, so a reader sees the whole file or none, and a crash leaves a
- * `.part` that the next download resumes from.
+ * `.part` that the next download resumes from. `<file>.part.validator` holds the ETag or
+ * Last-Modified of the response the `.part` came from, which a resume must present.
  */
-class PartFileWriter implements CacheWriter {
+class PartFileWriter implements ResumableCacheWriter {
   readonly #final: string;
   readonly #part: string;
+  readonly #validatorFile: string;
   readonly #handle: FileHandle;
   #open = true;
   partial: Uint8Array;
+  validator: string | undefined;
 
-  constructor(final: string, handle: FileHandle, partial: Uint8Array) {
+  constructor(final: string, handle: FileHandle, partial: Uint8Array, validator: string | undefined) {
     this.#final = final;
     this.#part = `${final}.part`;
+    this.#validatorFile = `${final}.part.validator`;
     this.#handle = handle;
     this.partial = partial;
+    this.validator = validator;
+  }
+
+  async recordValidator(validator: string | undefined): Promise<void> {
+    if (validator === undefined) await rm(this.#validatorFile, { force: true });
+    else await writeFile(this.#validatorFile, validator);
+    this.validator = validator;
   }
 
   async append(chunk: Uint8Array): Promise<void> {
@@ -57,6 +69,7 @@ class PartFileWriter implements CacheWriter {
   async restart(): Promise<void> {
     await this.#handle.truncate(0);
     this.partial = new Uint8Array(0);
+    await this.recordValidator(undefined);
   }
 
   async commit(bytes: Uint8Array): Promise<void> {
@@ -69,11 +82,14 @@ class PartFileWriter implements CacheWriter {
       throw new Error(`${this.#part} holds ${size} bytes instead of ${bytes.length}: was it written by two downloads at once?`);
     }
     await rename(this.#part, this.#final);
+    await rm(this.#validatorFile, { force: true });
   }
 
   async close(keep: boolean): Promise<void> {
     await this.#closeHandle();
-    if (!keep) await rm(this.#part, { force: true });
+    if (keep) return;
+    await rm(this.#part, { force: true });
+    await rm(this.#validatorFile, { force: true });
   }
 
   async #closeHandle(): Promise<void> {
@@ -104,14 +120,16 @@ export class NodeFileCache implements DownloadCache {
     const path = this.#path(key);
     await rm(path, { force: true });
     await rm(`${path}.part`, { force: true });
+    await rm(`${path}.part.validator`, { force: true });
   }
 
   async begin(key: string): Promise<CacheWriter> {
     const final = this.#path(key);
     await mkdir(dirname(final), { recursive: true });
     const partial = (await readIfPresent(`${final}.part`)) ?? new Uint8Array(0);
+    const validator = await readIfPresent(`${final}.part.validator`);
     const handle = await open(`${final}.part`, 'a');
-    return new PartFileWriter(final, handle, partial);
+    return new PartFileWriter(final, handle, partial, validator && new TextDecoder().decode(validator));
   }
 }
 

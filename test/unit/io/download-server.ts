@@ -16,12 +16,26 @@ export interface Route {
   readonly delayMs?: number;
   /** Drop the connection after sending this many bytes of the body. */
   readonly dropAfter?: number;
+  /** Send this many bytes of the body, then nothing more, holding the connection open. */
+  readonly stallAfter?: number;
+  /** Never send the response headers (a server that accepted the connection and hung). */
+  readonly hang?: boolean;
+  /** Repeat the body without end and without a Content-Length, until the client goes. */
+  readonly endless?: boolean;
+  /** A Content-Length to announce instead of the body's (the body is then cut short). */
+  readonly announce?: number;
+  /** An `ETag` to send; a range request whose `If-Range` differs gets the whole file. */
+  readonly etag?: string;
+  /** A `Last-Modified` to send, honoured in `If-Range` like `etag`. */
+  readonly lastModified?: string;
 }
 
 /** One request the server saw. */
 export interface Seen {
   readonly path: string;
   readonly range: string | undefined;
+  /** The `If-Range` header, present only when the client sent one. */
+  readonly ifRange?: string;
 }
 
 /** A `node:http` server on 127.0.0.1 with a port chosen by the OS. */
@@ -34,6 +48,17 @@ export interface TestServer {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function send(res: ServerResponse, bytes: Uint8Array, route: Route): Promise<void> {
+  if (route.endless) {
+    while (!res.destroyed) {
+      // Wait for the client to take each chunk, as a real server does, so memory stays flat.
+      if (!res.write(bytes)) await new Promise((r) => res.once('drain', r).once('close', r));
+    }
+    return;
+  }
+  if (route.stallAfter !== undefined) {
+    res.write(bytes.subarray(0, route.stallAfter));
+    return; // the connection stays open until the client or close() ends it
+  }
   const step = route.chunkSize ?? Math.max(1, bytes.length);
   const end = route.dropAfter ?? bytes.length;
   for (let at = 0; at < end && !res.destroyed; at += step) {
@@ -58,10 +83,15 @@ function handle(routes: Readonly<Record<string, Route>>, req: IncomingMessage, r
     res.writeHead(route.status, { 'content-type': 'text/plain' }).end(`status ${route.status}`);
     return;
   }
+  if (route.hang) return;
   const { body } = route;
   const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes' };
-  if (range && !route.ignoreRange) {
+  if (route.etag !== undefined) headers.etag = route.etag;
+  if (route.lastModified !== undefined) headers['last-modified'] = route.lastModified;
+  const ifRange = req.headers['if-range'];
+  const current = ifRange === undefined || ifRange === route.etag || ifRange === route.lastModified;
+  if (range && !route.ignoreRange && current) {
     const start = Number(range[1]);
     if (start >= body.length) {
       res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
@@ -73,7 +103,8 @@ function handle(routes: Readonly<Record<string, Route>>, req: IncomingMessage, r
     void send(res, body.subarray(start), route);
     return;
   }
-  if (!route.noLength) headers['content-length'] = String(body.length);
+  if (route.announce !== undefined) headers['content-length'] = String(route.announce);
+  else if (!route.noLength && !route.endless) headers['content-length'] = String(body.length);
   res.writeHead(200, headers);
   void send(res, body, route);
 }
@@ -82,7 +113,8 @@ function handle(routes: Readonly<Record<string, Route>>, req: IncomingMessage, r
 export async function startServer(routes: Readonly<Record<string, Route>>): Promise<TestServer> {
   const requests: Seen[] = [];
   const server = createServer((req, res) => {
-    requests.push({ path: req.url ?? '', range: req.headers.range });
+    const ifRange = req.headers['if-range'] as string | undefined;
+    requests.push({ path: req.url ?? '', range: req.headers.range, ...(ifRange === undefined ? {} : { ifRange }) });
     handle(routes, req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

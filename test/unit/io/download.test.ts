@@ -18,6 +18,7 @@ import { startServer, testBytes, type TestServer } from './download-server.js';
 const FILE = testBytes(200_000, 7);
 const SHA = createHash('sha256').update(FILE).digest('hex');
 const OTHER = testBytes(50_000, 9);
+const ETAG = '"file-v1"';
 
 let server: TestServer;
 let dir: string;
@@ -29,14 +30,15 @@ beforeAll(async () => {
   process.env.DVME_CACHE_DIR = mkdtempSync(join(tmpdir(), 'dvme-env-'));
   registerPlatform(nodePlatform);
   server = await startServer({
-    '/file.bin': { body: FILE },
-    '/other.bin': { body: OTHER },
+    // An ETag lets a .part resume (download-limits.test.ts checks what happens without one).
+    '/file.bin': { body: FILE, etag: ETAG },
+    '/other.bin': { body: OTHER, etag: '"other"' },
     '/chunked.bin': { body: FILE, noLength: true },
-    '/no-range.bin': { body: FILE, ignoreRange: true },
-    '/slow.bin': { body: FILE, chunkSize: 10_000, delayMs: 15 },
+    '/no-range.bin': { body: FILE, ignoreRange: true, etag: ETAG },
+    '/slow.bin': { body: FILE, chunkSize: 10_000, delayMs: 15, etag: ETAG },
     '/missing.bin': { body: FILE, status: 404 },
     '/broken.bin': { body: FILE, status: 500 },
-    '/drops.bin': { body: FILE, chunkSize: 20_000, dropAfter: 60_000 },
+    '/drops.bin': { body: FILE, chunkSize: 20_000, dropAfter: 60_000, etag: ETAG },
   });
 });
 
@@ -57,9 +59,11 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const entry = (key: string) => join(dir, ...key.split('/'));
 const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 
-function writePart(key: string, bytes: Uint8Array): void {
+/** A .part as an interrupted download leaves it, with the validator of the response it came from. */
+function writePart(key: string, bytes: Uint8Array, validator = ETAG): void {
   mkdirSync(dirname(entry(key)), { recursive: true });
   writeFileSync(`${entry(key)}.part`, bytes);
+  writeFileSync(`${entry(key)}.part.validator`, validator);
 }
 
 describe('download (Node cache)', () => {
@@ -105,7 +109,7 @@ describe('download (Node cache)', () => {
       sha256: SHA,
       onProgress: (loaded) => progress.push(loaded),
     });
-    expect(server.requests).toEqual([{ path: '/file.bin', range: 'bytes=70000-' }]);
+    expect(server.requests).toEqual([{ path: '/file.bin', range: 'bytes=70000-', ifRange: ETAG }]);
     expect(progress[0]).toBe(70_000);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(SHA);
     expect(readFileSync(entry('file.bin')).length).toBe(FILE.length);
@@ -120,7 +124,7 @@ describe('download (Node cache)', () => {
   });
 
   it('starts over when the .part is longer than the file (416)', async () => {
-    writePart('other.bin', testBytes(OTHER.length + 10, 4));
+    writePart('other.bin', testBytes(OTHER.length + 10, 4), '"other"');
     const bytes = await download(server.url('/other.bin'), { cacheDir: dir, cacheKey: 'other.bin' });
     expect(server.requests.map((r) => r.range)).toEqual([`bytes=${OTHER.length + 10}-`, undefined]);
     expect(Buffer.from(bytes).equals(Buffer.from(OTHER))).toBe(true);
@@ -225,7 +229,7 @@ describe('download (Node cache)', () => {
     expect(kept).toBeLessThan(FILE.length);
     server.requests.length = 0;
     const bytes = await download(server.url('/slow.bin'), { cacheDir: dir, cacheKey: key, sha256: SHA });
-    expect(server.requests).toEqual([{ path: '/slow.bin', range: `bytes=${kept}-` }]);
+    expect(server.requests).toEqual([{ path: '/slow.bin', range: `bytes=${kept}-`, ifRange: ETAG }]);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(SHA);
   });
 
@@ -237,7 +241,7 @@ describe('download (Node cache)', () => {
     expect(readFileSync(`${entry('drops.bin')}.part`).length).toBe(60_000);
     expect(existsSync(entry('drops.bin'))).toBe(false);
     const bytes = await download(server.url('/file.bin'), { cacheDir: dir, cacheKey: 'drops.bin', sha256: SHA });
-    expect(server.requests.at(-1)).toEqual({ path: '/file.bin', range: 'bytes=60000-' });
+    expect(server.requests.at(-1)).toEqual({ path: '/file.bin', range: 'bytes=60000-', ifRange: ETAG });
     expect(bytes.length).toBe(FILE.length);
   });
 
