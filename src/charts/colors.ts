@@ -19,9 +19,10 @@ const VIRIDIS: readonly (readonly [number, number, number])[] = [
 
 /**
  * Okabe & Ito (2008), "Color Universal Design", without its yellow (too light on white): blue,
- * vermillion, bluish green, reddish purple, orange, sky blue, black.
+ * vermillion, bluish green, reddish purple, black, then orange and sky blue, which come last
+ * because they contrast less than 3:1 with white.
  */
-export const LINE_COLORS: readonly string[] = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000'];
+export const LINE_COLORS: readonly string[] = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#000000', '#e69f00', '#56b4e9'];
 
 /** Dash patterns cycled after the colours run out, so a series is never told apart by colour alone. */
 export const LINE_DASHES: readonly (string | undefined)[] = [undefined, '6 3', '2 2', '8 3 2 3'];

@@ -9,7 +9,8 @@ export type Attrs = Readonly<Record<string, string | number | undefined>>;
 
 /**
  * Escapes the five XML special characters, so `text` is safe as element content and inside a
- * double- or single-quoted attribute, in SVG and in HTML alike.
+ * double- or single-quoted attribute, in SVG and in HTML alike; characters XML cannot hold at
+ * all (C0 controls but tab and newlines) become U+FFFD.
  *
  * @remarks Since 0.1.0.
  * @example
@@ -19,8 +20,13 @@ export type Attrs = Readonly<Record<string, string | number | undefined>>;
  * ```
  */
 export function escapeXml(text: string): string {
-  return String(text).replace(/[&<>"']/g, (c) => ENTITIES[c] as string);
+  return String(text)
+    .replace(/[&<>"']/g, (c) => ENTITIES[c] as string)
+    .replace(NOT_XML, '\uFFFD');
 }
+
+/** Characters XML 1.0 forbids even escaped (C0 controls other than tab, LF, CR; U+FFFE/F): a standalone .svg with one does not parse. */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 const ENTITIES: Readonly<Record<string, string>> = {
   '&': '&amp;',
