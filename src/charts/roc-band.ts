@@ -48,6 +48,13 @@ export interface RocBandOptions {
  * grid, an interval for the true positive rate.
  *
  * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { rocBand, type RocBand } from 'dvme';
+ * const band: RocBand = rocBand([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.7], { gridSize: 11 });
+ * band.fpr; // Float64Array [0, 0.1, ..., 1]
+ * [band.lower[5], band.upper[5]]; // the 95% interval of the true positive rate at fpr 0.5
+ * ```
  */
 export interface RocBand {
   /** The grid of false positive rates, 0 to 1 ascending. */
