@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // The public surface, pinned: a change to what dvme exports shows up as a diff of
@@ -74,5 +75,37 @@ describe('the examples', () => {
       const ok = s.startsWith('node:') || allowed.has(s) || s === './shared.js';
       expect(ok, `${file} imports ${s}; use 'dvme', 'dvme/node', 'dvme/metrics' (or ./shared.js)`).toBe(true);
     }
+  });
+});
+
+describe('the TSDoc examples', () => {
+  // Every `import { ... } from 'dvme...'` in a doc comment must name an export of that entry
+  // point, or a user copying it gets an error. Names made internal in 0.1.0 whose examples
+  // their folders' owners have not rewritten yet are listed in exports-doc-exceptions.json;
+  // the list may only shrink.
+  const srcDir = join(import.meta.dirname, '../../src');
+  const exceptions = new Set(JSON.parse(readFileSync(new URL('./exports-doc-exceptions.json', import.meta.url), 'utf8')) as string[]);
+  const files = (readdirSync(srcDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  const coreTypes = pinned.dvme!.types!;
+  const known = (entry: string): Set<string> => {
+    const extraTypes = entry === 'dvme/node' || entry === 'dvme/node-gpu' ? ['NodeBackendOptions'] : [];
+    const types = entry === 'dvme/metrics' ? pinned[entry]!.types! : [...coreTypes, ...extraTypes];
+    return new Set([...(pinned[entry]?.values ?? []), ...types]);
+  };
+
+  it('import only what their entry point exports', () => {
+    const wrong: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(join(srcDir, file), 'utf8');
+      for (const m of text.matchAll(/^\s*\*\s*import (?:type )?\{([^}]*)\} from '(dvme(?:\/[a-z-]+)?)'/gm)) {
+        const names = known(m[2]!);
+        for (const raw of m[1]!.split(',')) {
+          const name = raw.trim().replace(/^type /, '').split(' as ')[0]!.trim();
+          const key = `${name} in ${relative(srcDir, join(srcDir, file))} from ${m[2]}`;
+          if (name && !names.has(name) && !exceptions.has(key)) wrong.push(key);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 });
