@@ -10,7 +10,7 @@
  * scores on every draw (so every model saw the same training rows). Anything else is refused.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { formatFusionMarkdown, type FusionEvaluationResult } from '../src/protocol/index.js';
+import { formatFusionMarkdown, type FusionEvaluationResult } from 'dvme';
 
 const [out, ...inputs] = process.argv.slice(2);
 if (!out || inputs.length < 2) {

@@ -13,9 +13,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-// In your project: import { ... } from 'dvme' and 'dvme/metrics'.
-import { type NdArray, readNpz } from '../src/index.js';
-import { bootstrapCi, cohenKappaScore, delongCi, delongTest } from '../src/metrics/index.js';
+import { type NdArray, readNpz } from 'dvme';
+// Pure TypeScript, no tfjs: an app that only scores predictions needs just this subpath.
+import { bootstrapCi, cohenKappaScore, delongCi, delongTest } from 'dvme/metrics';
 
 const dataDir = process.argv[2] ?? join(import.meta.dirname, '../../shared/data');
 

@@ -13,12 +13,7 @@
  * Every DVME variant runs by default (about an hour on 2 cores); `--models` picks a subset.
  */
 import { join } from 'node:path';
-import { FAST_BACKBONES, runDemo } from './demo.js';
-
-const argv = process.argv.slice(2);
-const at = argv.indexOf('--pool');
-const pool = at >= 0 ? Number(argv[at + 1]) : 1500;
-const rest = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv;
+import { FAST_BACKBONES, runDemo } from './shared.js';
 
 await runDemo(
   {
@@ -30,7 +25,7 @@ await runDemo(
     repeats: 5,
     models: ['concat', 'dme', 'dvme', 'dvme-source', 'dvme-noattn'],
     training: {},
-    trainPool: pool,
+    trainPool: 1500, // --pool overrides it
     reductions: [
       'Input size: MobileNetV2 at 96 px and InceptionV3 at 75 px instead of 224 / 299 (the images are 28 px).',
       'Fusion of the two backbones; raw pixels are a single-source baseline.',
@@ -38,5 +33,5 @@ await runDemo(
     title: 'PneumoniaMNIST: fusion of frozen backbones vs the best single backbone (ROC AUC)',
     defaultOut: join(import.meta.dirname, 'out/pneumonia-dvme.md'),
   },
-  rest,
+  process.argv.slice(2),
 );

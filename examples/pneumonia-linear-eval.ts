@@ -15,32 +15,31 @@
  * then 1,000 images, not 4,708. Every source uses the same pool, so columns stay comparable.
  * Pass --full to embed everything. As in retina-linear-eval.ts, features are standardised with
  * each training draw's statistics; --raw-features trains on raw features as the paper does.
- * Embeddings are cached in examples/out/cache; the table goes
+ * Embeddings are kept in an EmbeddingCache in examples/out/cache/records; the table goes
  * to stdout and examples/out/pneumonia-linear-eval.md. Data: MedMNIST v2 (CC BY 4.0); cite
  * Yang et al., Scientific Data 2023, and Kermany et al., Cell 2018.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-// In your project: import { initBackend, loadMedMnist, runLinearEvaluation, formatMarkdown } from 'dvme/node'.
-import { initBackend, loadMedMnist } from '../src/node.js';
-import { formatMarkdown, runLinearEvaluation, toCsv } from '../src/protocol/index.js';
-// The CLI's helpers: embedding with a .npy cache, stratified pools, a progress display.
-import { embedSources, type SourceSpec } from '../src/cli/embed-sources.js';
-import { createProgress } from '../src/cli/progress.js';
-import { drawTrainingPool } from '../src/cli/training-pool.js';
+import { parseArgs } from 'node:util';
+// In your project, as here: import { ... } from 'dvme/node'.
+import { formatMarkdown, initBackend, loadMedMnist, runLinearEvaluation, toCsv } from 'dvme/node';
+// Shared by the examples: embedding with an EmbeddingCache, seeded pools, a progress line.
+import { createProgress, drawPool, embedSplits, sharedData, sharedModels, type SourceSpec } from './shared.js';
 
 const here = import.meta.dirname;
-const models = join(here, '../../shared/models');
 const out = join(here, 'out');
-const dataFile = join(here, '../../shared/data/pneumoniamnist.npz');
-const args = process.argv.slice(2);
-const full = args.includes('--full');
-const raw = args.includes('--raw-features');
-const [mobilenet, inception] = args.filter((a) => !a.startsWith('--'));
+const dataFile = join(sharedData, 'pneumoniamnist.npz');
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { full: { type: 'boolean', default: false }, 'raw-features': { type: 'boolean', default: false } },
+});
+const { full, 'raw-features': raw } = values;
+const [mobilenet, inception] = positionals;
 const specs: SourceSpec[] = [
-  { name: 'MobileNetV2', kind: 'tfjs', model: mobilenet ?? join(models, 'mobilenet_v2_nsfwjs/model.json') },
-  { name: 'InceptionV3', kind: 'tfjs', model: inception ?? join(models, 'inception_v3_nsfwjs/model.json') },
+  { name: 'MobileNetV2', kind: 'tfjs', model: mobilenet ?? join(sharedModels, 'mobilenet_v2_nsfwjs/model.json') },
+  { name: 'InceptionV3', kind: 'tfjs', model: inception ?? join(sharedModels, 'inception_v3_nsfwjs/model.json') },
   { name: 'pixels', kind: 'pixels' },
 ];
 const POOL_SEED = 2021; // fixed apart from the protocol's seed, so the pool never moves
@@ -50,26 +49,25 @@ const backend = await initBackend();
 console.log(`tfjs backend: ${backend.backend} (${backend.package ?? 'set by the app'})`);
 const data = await loadMedMnist('pneumoniamnist', existsSync(dataFile) ? { path: dataFile } : {});
 const { info } = data;
-const train = drawTrainingPool(data.train, 'binary', full ? 'all' : 1000, POOL_SEED);
-const val = drawTrainingPool(data.val, 'binary', full ? 'all' : 200, POOL_SEED);
+const train = drawPool(data.train, full ? 'all' : 1000, POOL_SEED);
+const val = drawPool(data.val, full ? 'all' : 200, POOL_SEED);
 const test = data.test;
 const poolNote = full
   ? 'All 4,708 training, 524 validation and 624 test images embedded (--full).'
-  : `Embedded subset: a seeded (seed ${POOL_SEED}), class-stratified pool of ${train.split.labels.length} of the ` +
-    `${data.train.labels.length} training images and ${val.split.labels.length} of the ${data.val.labels.length} validation ` +
+  : `Embedded subset: a seeded (seed ${POOL_SEED}), class-stratified pool of ${train.labels.length} of the ` +
+    `${data.train.labels.length} training images and ${val.labels.length} of the ${data.val.labels.length} validation ` +
     `images, plus all ${test.labels.length} test images, because InceptionV3 embeds about one image per second here. ` +
-    `F is therefore the ${train.split.labels.length}-image pool, not the full training set; every source uses the same pool.`;
+    `F is therefore the ${train.labels.length}-image pool, not the full training set; every source uses the same pool.`;
 console.log(`${info.title}: ${poolNote}`);
 
 const progress = createProgress(process.stderr);
 const embedStart = performance.now();
-const embedded = await embedSources(specs, { train: train.split.images, val: val.split.images, test: test.images }, {
+const embedded = await embedSplits(specs, { train: train.images, val: val.images, test: test.images }, {
   embeddingLayer: 'flatten_1', // nsfwjs models: the pooled features before their 5-class head
   mean: [0, 0, 0],
   std: [1, 1, 1], // pixel / 255; grayscale is repeated to RGB
   batchSize: 16,
   cacheDir: join(out, 'cache'),
-  prefix: 'pneumoniamnist',
   onProgress: (label, done, total) => progress.update(`embed ${label}`, done, total),
 });
 progress.finish();
@@ -81,8 +79,8 @@ const result = await runLinearEvaluation({
   metric: 'auc',
   solver: 'paper', // monitor defaults to the metric: validation AUC
   sources: embedded.train,
-  labels: train.split.labels as Int32Array,
-  validation: { sources: embedded.val, labels: val.split.labels as Int32Array },
+  labels: train.labels,
+  validation: { sources: embedded.val, labels: val.labels },
   test: { sources: embedded.test, labels: test.labels },
   sizes: { S: 50, M: 500, F: 'all' },
   repeats: 5,
@@ -108,7 +106,7 @@ const report = [
     ? 'Raw features, as in the paper (--raw-features).'
     : "Features standardised with each training draw's mean and std (the paper trains on raw features: --raw-features).",
   '',
-  `Wall time (tfjs ${backend.backend}): embedding ${seconds(embedMs)} (0 s when cached), ` +
+  `Wall time (tfjs ${backend.backend}): embedding ${seconds(embedMs)} (model loading only when cached), ` +
     `${result.sources.length * result.sizes.length * result.repeats} probe runs ${seconds(evalMs)}, total ${seconds(performance.now() - t0)}.`,
   '',
 ].join('\n');

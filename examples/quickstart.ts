@@ -9,7 +9,6 @@
  * data folder loadMedMnist downloads the file from Zenodo into the dvme cache.
  */
 import { join } from 'node:path';
-// In your project: from 'dvme/node'.
 import {
   Backbone,
   type ImageArray,
@@ -18,7 +17,7 @@ import {
   loadMedMnist,
   pixelFeatures,
   runLinearEvaluation,
-} from '../src/node.js';
+} from 'dvme/node';
 
 const shared = join(import.meta.dirname, '../../shared');
 const dataDir = process.argv[2] ?? join(shared, 'data');

@@ -16,7 +16,7 @@
  * ten-minute version.
  */
 import { join } from 'node:path';
-import { FAST_BACKBONES, runDemo } from './demo.js';
+import { FAST_BACKBONES, runDemo } from './shared.js';
 
 await runDemo(
   {

@@ -18,30 +18,28 @@
  * Models default to ../shared/models (nsfwjs' MobileNetV2 and InceptionV3: ImageNet-initialised
  * Keras applications, pooled `flatten_1` features, pixel / 255 input); data to
  * ../shared/data/retinamnist.npz, else the official file is downloaded (MedMNIST v2, CC BY 4.0:
- * cite Yang et al., Scientific Data 2023, and DeepDRiD). Embeddings are cached as .npy in
- * examples/out/cache, so a rerun only trains probes. The table is printed and written to
+ * cite Yang et al., Scientific Data 2023, and DeepDRiD). Embeddings are kept in an EmbeddingCache
+ * in examples/out/cache/records, so a rerun loads the models but embeds nothing. The table is printed and written to
  * examples/out/retina-linear-eval.md (retina-linear-eval-raw.md with --raw-features).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-// In your project: import { initBackend, loadMedMnist, runLinearEvaluation, formatMarkdown } from 'dvme/node'.
-import { initBackend, loadMedMnist } from '../src/node.js';
-import { formatMarkdown, runLinearEvaluation, toCsv } from '../src/protocol/index.js';
-// The CLI's helpers: embed each split once per model, with a .npy cache; a progress display.
-import { embedSources, type SourceSpec } from '../src/cli/embed-sources.js';
-import { createProgress } from '../src/cli/progress.js';
+import { parseArgs } from 'node:util';
+// In your project, as here: import { ... } from 'dvme/node'.
+import { formatMarkdown, initBackend, loadMedMnist, runLinearEvaluation, toCsv } from 'dvme/node';
+// Shared by the examples: embedding with an EmbeddingCache, a progress line.
+import { createProgress, embedSplits, sharedData, sharedModels, type SourceSpec } from './shared.js';
 
 const here = import.meta.dirname;
-const models = join(here, '../../shared/models');
 const out = join(here, 'out');
-const dataFile = join(here, '../../shared/data/retinamnist.npz');
-const args = process.argv.slice(2);
-const raw = args.includes('--raw-features');
-const [mobilenet, inception] = args.filter((a) => !a.startsWith('--'));
+const dataFile = join(sharedData, 'retinamnist.npz');
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'raw-features': { type: 'boolean', default: false } } });
+const raw = values['raw-features'];
+const [mobilenet, inception] = positionals;
 const specs: SourceSpec[] = [
-  { name: 'MobileNetV2', kind: 'tfjs', model: mobilenet ?? join(models, 'mobilenet_v2_nsfwjs/model.json') },
-  { name: 'InceptionV3', kind: 'tfjs', model: inception ?? join(models, 'inception_v3_nsfwjs/model.json') },
+  { name: 'MobileNetV2', kind: 'tfjs', model: mobilenet ?? join(sharedModels, 'mobilenet_v2_nsfwjs/model.json') },
+  { name: 'InceptionV3', kind: 'tfjs', model: inception ?? join(sharedModels, 'inception_v3_nsfwjs/model.json') },
   { name: 'pixels', kind: 'pixels' },
 ];
 
@@ -54,13 +52,12 @@ console.log(`${info.title}: ${train.labels.length} train / ${val.labels.length} 
 
 const progress = createProgress(process.stderr);
 const embedStart = performance.now();
-const embedded = await embedSources(specs, { train: train.images, val: val.images, test: test.images }, {
+const embedded = await embedSplits(specs, { train: train.images, val: val.images, test: test.images }, {
   embeddingLayer: 'flatten_1', // nsfwjs models: the pooled features before their 5-class head
   mean: [0, 0, 0],
   std: [1, 1, 1], // pixel / 255, as these Keras applications were trained
   batchSize: 16,
   cacheDir: join(out, 'cache'),
-  prefix: 'retinamnist',
   onProgress: (label, done, total) => progress.update(`embed ${label}`, done, total),
 });
 progress.finish();
@@ -100,7 +97,7 @@ const report = [
     : "Features standardised with each training draw's mean and std (the paper trains on raw features; " +
       'with these small-valued embeddings that recipe collapses to the majority grade: run with --raw-features to see it).',
   '',
-  `Wall time (tfjs ${backend.backend}): embedding ${seconds(embedMs)} (0 s when cached), ${result.sources.length * result.sizes.length * result.repeats} probe runs ${seconds(evalMs)}, ` +
+  `Wall time (tfjs ${backend.backend}): embedding ${seconds(embedMs)} (model loading only when cached), ${result.sources.length * result.sizes.length * result.repeats} probe runs ${seconds(evalMs)}, ` +
     `total ${seconds(performance.now() - t0)}.`,
   '',
 ].join('\n');

@@ -3,38 +3,219 @@
  * `dvme/browser`) in an app to get a registered tfjs backend and platform helpers; import this
  * one from code that must run anywhere.
  *
+ * @remarks The public surface, listed by name and grouped by concept. Everything not listed
+ * here is internal and may change in any release; docs/api-surface.md says why each group is
+ * public and what was left out. test/unit/exports.test.ts pins these names.
  * @packageDocumentation
  */
-export * from './errors/index.js';
-export * from './metrics/index.js';
+
+// Backbones and loading: a frozen image model that turns images into embeddings, built from a
+// tfjs model, a PyTorch checkpoint, an ONNX file or a registry name.
+export { Backbone } from './backbone/backbone.js';
+export type { BackboneModel, EmbedOptions, EmbeddingModel, PredictingModel } from './backbone/backbone.js';
+export type { BackboneConfig, BackboneConfigInit } from './backbone/config.js';
+export type { FromTfjsOptions } from './backbone/from-tfjs.js';
+export type { TfjsModelSource } from './backbone/tfjs-artifacts.js';
+export type { CheckpointLoadReport, CheckpointSource, FromCheckpointOptions } from './backbone/from-checkpoint.js';
+export { CHECKPOINT_HEAD_KEYS, type KeyLayout, type KeyLayoutId } from './backbone/key-layouts.js';
+export { BACKBONE_ARCHITECTURES, listArchitectures } from './backbone/architectures.js';
+export type {
+  BackboneArchitecture,
+  BackboneArchitectureId,
+  CheckpointEmbedding,
+  CustomArchitecture,
+  ResNetArchitecture,
+  ViTArchitecture,
+} from './backbone/architectures.js';
+// The architectures' default configs, which a CustomArchitecture overrides.
+export { RESNET50_CONFIG, type ResNetConfig } from './backbone/arch/resnet.js';
+export { VIT_BASE_CONFIG, VIT_SMALL_CONFIG, type ViTConfig, type ViTEmbedding } from './backbone/arch/vit.js';
+export {
+  getBackboneEntry,
+  listBackbones,
+  loadBackbone,
+  type BackboneEntry,
+  type BackboneFilter,
+  type BackbonePaper,
+  type BackbonePretrainedConfig,
+  type LoadBackboneOptions,
+  type TfjsBackboneEntry,
+  type TfjsShard,
+  type TorchBackboneEntry,
+} from './backbone/registry/index.js';
+
+// The ONNX engine: options of Backbone.fromOnnx / `engine: 'onnx'`, and a way to supply your
+// own onnxruntime module.
+export type { EngineChoice, EngineDecision } from './backbone/engines/engine-select.js';
+// What Backbone.engine returns; built by Backbone.fromOnnx, never by hand.
+export type { OnnxEmbeddingEngine } from './backbone/engines/onnx-engine.js';
+export type { FromOnnxOptions, OnnxModelSource } from './backbone/engines/from-onnx.js';
+export type { OnnxEngineOptions, OnnxEngineReport } from './backbone/engines/backbone-engine.js';
+export type { OnnxCacheOptions } from './backbone/engines/onnx-cache.js';
+export {
+  registerOnnxRuntime,
+  type OnnxRuntime,
+  type OnnxRuntimeProvider,
+  type OnnxSessionOptions,
+  type OrtModuleLike,
+  type OrtSessionLike,
+  type OrtTensorLike,
+} from './backbone/engines/onnx-runtime.js';
+
+// Images and preprocessing: the image forms embed accepts, and the resize / crop / normalise
+// step on its own.
+export { IMAGENET_MEAN, IMAGENET_STD } from './image/preprocess-spec.js';
+export type { Interpolation, PreprocessSpec, PreprocessSpecInit, ResizeMode } from './image/preprocess-spec.js';
+export { preprocessImages, type PreprocessOptions } from './image/preprocess.js';
+export type { BrowserImage, DecodedImage, ImageArray, ImageInput, ImagePixels, PixelRange, SingleImage } from './image/images.js';
+export type { DecodedImageFile, DecodeImageOptions, ImageFileFormat, ReadImagesOptions } from './image/image-file.js';
+
+// Embedding cache: embeddings kept by image, weights and preprocessing.
+export { EmbeddingCache } from './embedding-cache/embedding-cache.js';
+export type {
+  EmbedCacheOptions,
+  EmbeddingCacheLookup,
+  EmbeddingCacheOptions,
+  EmbeddingCacheStats,
+} from './embedding-cache/embedding-cache.js';
+export type { EmbeddingStore } from './embedding-cache/embedding-store.js';
+
+// Probe: a linear classifier on frozen embeddings, and ordinal thresholds for graded tasks.
+export { Probe } from './probe/probe.js';
+export type { EvaluationFor, PredictionFor, ProbaFor, ProbeFitOptions } from './probe/probe.js';
+export type { PaperTrainingOptions, ProbeHyperparameters, ProbeOptions, ProbeSolver } from './probe/options.js';
+export type { ProbeJSON, ProbeProvenance } from './probe/probe-json.js';
+export type { EpochLog } from './probe/paper-solver.js';
+export type { LabelsFor, ProbeTask } from './training/labels.js';
+export type { ClassWeight } from './training/class-weight.js';
+export type { EmbeddingInput } from './training/embedding-input.js';
+export type { Standardization } from './training/standardize.js';
+export type {
+  BinaryEvaluation,
+  ClassAgreement,
+  MulticlassEvaluation,
+  MultilabelEvaluation,
+  ProbeMonitor,
+} from './training/evaluation.js';
+export { applyOrdinalThresholds, expectedGrade, fitOrdinalThresholds } from './probe/ordinal-thresholds.js';
+export type { FitOrdinalThresholdsOptions, OrdinalThresholds } from './probe/ordinal-thresholds.js';
+
+// Fusion: several backbones' embeddings combined (DVME, DME, concatenation).
+export { DynamicVisualMetaEmbedding } from './fusion/dynamic-visual-meta-embedding.js';
+export type { DvmeHyperparameters, DynamicVisualMetaEmbeddingOptions } from './fusion/dynamic-visual-meta-embedding.js';
+export { DynamicMetaEmbedding } from './fusion/dynamic-meta-embedding.js';
+export type { DmeHyperparameters, DynamicMetaEmbeddingOptions } from './fusion/dynamic-meta-embedding.js';
+export { ConcatProbe } from './fusion/concat-probe.js';
+export { FusionEstimator, type FusionProvenance } from './fusion/fusion-estimator.js';
+export type { FusionFitOptions, FusionHyperparameters, FusionOptions } from './fusion/fusion-options.js';
+export type { SourceEmbeddings } from './fusion/fusion-data.js';
+export type { FusionJSON, FusionWeightsJSON } from './fusion/fusion-json.js';
+export type { DvmeTokens } from './fusion/dvme-model.js';
+export type { DmeGating } from './fusion/meta-embedding-gate.js';
+
+// The paper's protocol: class-balanced subsets, repeated seeded runs, tables.
+export {
+  bestSingleSource,
+  formatFusionMarkdown,
+  formatMarkdown,
+  pairedDifference,
+  pixelFeatures,
+  runFusionEvaluation,
+  runLinearEvaluation,
+  sampleSubset,
+  toCsv,
+  type EmbeddingSources,
+  type EvaluationMetric,
+  type FormatFusionMarkdownOptions,
+  type FormatMarkdownOptions,
+  type FusionEvaluationOptions,
+  type FusionEvaluationResult,
+  type FusionEvaluationRun,
+  type FusionModelName,
+  type FusionTrainingOptions,
+  type LabelledEmbeddings,
+  type LinearEvaluationCell,
+  type LinearEvaluationOptions,
+  type LinearEvaluationResult,
+  type LinearEvaluationRun,
+  type SampleSubsetOptions,
+  type Subset,
+  type SubsetSize,
+  type ToCsvOptions,
+} from './protocol/index.js';
+
+// Data: embeddings as plain arrays, .npy / .npz, MedMNIST.
+export type { EmbeddingMatrix } from './data/embedding-matrix.js';
+export { encodeNpy, parseNpy, type NdArray, type NdArrayData, type NpyDtype } from './data/npy.js';
+export { readNpz } from './data/npz.js';
+export { loadMedMnist, medMnistUrl, MEDMNIST_INFO, parseMedMnist } from './data/medmnist.js';
+export type {
+  LoadMedMnistOptions,
+  MedMnist,
+  MedMnistInfo,
+  MedMnistLabels,
+  MedMnistName,
+  MedMnistSize,
+  MedMnistSplit,
+} from './data/medmnist.js';
+
+// Checkpoint files and downloads: inspect a checkpoint before loading it; fetch with a cache,
+// resuming and SHA-256 checks.
+export { readCheckpoint, type Checkpoint, type CheckpointFormat } from './io/checkpoint.js';
+export { flattenTensors } from './io/flatten-tensors.js';
+export { toFloat32, type RawDtype, type RawTensor } from './io/raw-tensor.js';
+export { download, type DownloadOptions } from './io/download.js';
+
+// Metrics: the same functions as `dvme/metrics` (pure TypeScript, no tfjs).
+export {
+  accuracyScore,
+  bootstrapCi,
+  cohenKappaScore,
+  confusionMatrix,
+  delongCi,
+  delongTest,
+  rocAucScore,
+  rocCurve,
+  type AccuracyOptions,
+  type BootstrapCiOptions,
+  type BootstrapCiResult,
+  type BootstrapMetric,
+  type CohenKappaOptions,
+  type ConfusionMatrixOptions,
+  type DelongCiOptions,
+  type DelongCiResult,
+  type DelongTestOptions,
+  type DelongTestResult,
+  type OnUndefined,
+  type RocAucAverage,
+  type RocAucMultiClass,
+  type RocAucOptions,
+  type RocCurve,
+  type RocCurveOptions,
+  type Rows,
+} from './metrics/index.js';
+
+// Errors: one branded class per failure, each with a `static is(e)` that survives two copies.
+export {
+  AbortError,
+  BackendUnavailableError,
+  CheckpointFormatError,
+  DisposedError,
+  DownloadError,
+  DvmeError,
+  ImageDecodeError,
+  IntegrityError,
+  InvalidArgumentError,
+  NonFiniteError,
+  NotFittedError,
+  OfflineError,
+  ShapeError,
+  UndefinedMetricError,
+  UnknownBackboneError,
+} from './errors/index.js';
+
+// Platform and backend: what the entrypoints register, for reporting and for custom platforms.
 export { backendInfo, selectBackend } from './host/backend.js';
 export type { BackendCandidate, BackendInfo, BackendPreparation } from './host/backend.js';
 export { currentPlatform, registerPlatform } from './host/platform.js';
-export type { Platform, PlatformImage } from './host/platform.js';
-export * from './data/index.js';
-export {
-  flattenTensors,
-  parseSafetensors,
-  readCheckpoint,
-  readTorchCheckpoint,
-  toFloat32,
-  unpickle,
-  unpickleAt,
-  type Checkpoint,
-  type CheckpointFormat,
-  type RawDtype,
-  type RawTensor,
-  type SafetensorsFile,
-  type UnpickleOptions,
-  type UnpickleResult,
-} from './io/index.js';
-export * from './backbone/index.js';
-export * from './backbone/engines/index.js';
-export * from './probe/index.js';
-export { download, type DownloadOptions } from './io/download.js';
-export { Sha256, sha256Hex } from './io/sha256.js';
-export type { CacheWriter, DownloadCache, DownloadCacheOptions } from './host/platform.js';
-export * from './fusion/index.js';
-export * from './probe/lbfgs/index.js';
-export * from './backbone/arch/index.js';
-export * from './protocol/index.js';
+export type { CacheWriter, DownloadCache, DownloadCacheOptions, Platform, PlatformImage } from './host/platform.js';

@@ -53,7 +53,7 @@ interface ArchitectureDefaults {
 }
 
 /**
- * A ResNet entry of the architecture table: the {@link buildResNet} config and the evaluation
+ * A ResNet entry of the architecture table: the {@link ResNetConfig} and the evaluation
  * defaults of torchvision (`Resize(256)` bilinear, `CenterCrop(224)`, ImageNet mean / std).
  *
  * @remarks Since 0.1.0.
@@ -72,7 +72,7 @@ export interface ResNetArchitecture extends ArchitectureDefaults {
 }
 
 /**
- * A ViT entry of the architecture table: the {@link buildVisionTransformer} config and DINO's
+ * A ViT entry of the architecture table: the {@link ViTConfig} and DINO's
  * evaluation defaults (`Resize(256, interpolation=3)` i.e. bicubic, `CenterCrop(224)`, ImageNet
  * mean / std; `eval_linear.py` takes the CLS tokens of the last 4 blocks for ViT-S and CLS plus
  * mean patch token of the last block for ViT-B).

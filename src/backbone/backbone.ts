@@ -380,7 +380,7 @@ export class Backbone {
    * @throws An {@link InvalidArgumentError} for a backbone made from a function without a
    * `weightsKey`; {@link DisposedError} after `dispose()`.
    *
-   * @remarks Since 0.1.0. The weights are hashed on the first call (about 0.3 s per 100 MB),
+   * @remarks Since 0.1.0. The weights are hashed on the first call (see docs/performance.md),
    * and again after they change (a tfjs model's `setWeights`, training).
    * @example
    * ```ts

@@ -87,7 +87,7 @@ export interface FromCheckpointOptions extends Partial<Omit<PreprocessSpecInit, 
   /** Cancels a download (a {@link DownloadError} reports HTTP failures) or the load between steps with an {@link AbortError}. */
   readonly signal?: AbortSignal;
   /**
-   * What runs the model: tfjs-layers, onnxruntime (`'onnx'`, 8-30x tfjs-wasm on CPU), or
+   * What runs the model: tfjs-layers, onnxruntime (`'onnx'`, much faster than tfjs-wasm on CPU), or
    * `'auto'` (tfjs-node when installed, else onnxruntime when installed, else tfjs on the
    * active backend). The choice and its reason are in `loadReport.engine`. Use `'tfjs'` when
    * you need the tfjs-layers model itself (training it end to end).
@@ -98,8 +98,8 @@ export interface FromCheckpointOptions extends Partial<Omit<PreprocessSpecInit, 
   readonly onnx?: OnnxEngineOptions;
   /**
    * On the tfjs engine, fold every ResNet batch norm into the convolution before it at load, so
-   * that each convolution runs as one fused kernel with its bias and ReLU (about 15 % faster on
-   * tfjs-wasm; equal to the unfolded model to about 1e-6 relative). The backbone is frozen
+   * that each convolution runs as one fused kernel with its bias and ReLU (faster on tfjs-wasm, see
+   * docs/performance.md; equal to the unfolded model to about 1e-6 relative). The backbone is frozen
    * either way; `false` runs the tfjs-layers model as built. ViTs have no batch norm.
    * @defaultValue `true`
    */

@@ -5,7 +5,7 @@ import { DEFAULT_IGNORED_TORCH_KEYS } from './arch/load-weights.js';
 import type { flattenTensors } from '../io/flatten-tensors.js';
 
 /**
- * The families of checkpoint key layouts {@link detectKeyLayout} recognises:
+ * The families of checkpoint key layouts `Backbone.fromCheckpoint` recognises:
  * - `'plain'`: keys exactly as torchvision / timm name them (torchvision `.pth`, timm
  *   `.safetensors`, DINO `*_pretrain.pth`);
  * - `'ddp'`: every key prefixed `module.` by `DistributedDataParallel`, possibly inside a

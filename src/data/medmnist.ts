@@ -309,7 +309,25 @@ export async function loadMedMnist<N extends MedMnistName>(name: N, options: Loa
   return parseMedMnist(name, await readNpz(bytes), where, size);
 }
 
-/** @internal Checks the arrays of a MedMNIST `.npz` and shapes them into splits. */
+/**
+ * Checks the arrays of a MedMNIST `.npz` you read yourself (bytes from a `File`, your own
+ * download or a mirror, through {@link readNpz}) and shapes them into splits, as
+ * {@link loadMedMnist} does for the files it reads.
+ *
+ * @param name - the dataset the arrays claim to be.
+ * @param arrays - the `.npz` arrays (`train_images`, `train_labels`, `val_*`, `test_*`).
+ * @param where - where the bytes came from, for error messages.
+ * @param size - the expected image side length; any MedMNIST size when absent.
+ * @throws {@link CheckpointFormatError} when arrays are missing or of the wrong dtype, or
+ *   labels out of range; {@link ShapeError} when shapes disagree.
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { download, parseMedMnist, readNpz } from 'dvme/node';
+ * const url = 'https://example.org/mirror/retinamnist.npz';
+ * const retina = parseMedMnist('retinamnist', await readNpz(await download(url)), url);
+ * ```
+ */
 export function parseMedMnist<N extends MedMnistName>(
   name: N,
   arrays: ReadonlyMap<string, NdArray>,

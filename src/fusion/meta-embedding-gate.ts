@@ -6,7 +6,7 @@ import { torchLinearInit } from './torch-init.js';
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 
 /**
- * How {@link MetaEmbeddingGate} turns source scores into weights: `'softmax'` (Kiela et al.'s
+ * How DME's gate turns source scores into weights: `'softmax'` (Kiela et al.'s
  * DME: weights over sources sum to 1) or `'sigmoid'` (independent gates in (0, 1), the
  * unnormalised variant).
  *

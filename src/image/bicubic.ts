@@ -35,10 +35,11 @@ function checkSize(name: string, value: number): void {
  *   an integer (DINO's `+ 0.1` trick relies on exactly that).
  * @returns weights in float64; border taps are clamped to the edge pixel, as PyTorch does.
  *
+ * @internal
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import { bicubicWeightMatrix } from 'dvme';
+ * import { bicubicWeightMatrix } from './bicubic.js'; // internal, not exported by dvme
  * const m = bicubicWeightMatrix(4, 6, 6.1 / 4); // 6 x 4, each row sums to 1
  * ```
  */
@@ -88,10 +89,11 @@ export function bicubicWeightMatrix(
  *   `scale_factor` (see {@link bicubicWeightMatrix}).
  * @returns row-major `[outHeight, outWidth, channels]`, computed in float64.
  *
+ * @internal
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import { resizeBicubic } from 'dvme';
+ * import { resizeBicubic } from './bicubic.js'; // internal, not exported by dvme
  * const up = resizeBicubic(new Float32Array(16), [4, 4, 1], [8, 8]); // 8 x 8 x 1
  * ```
  */
@@ -145,10 +147,11 @@ export function resizeBicubic(
  *   grid, so a 230 x 224 image resamples its 14 x 14 grid to 14 x 14 (by 14.1 / 14), which is
  *   not the identity.
  *
+ * @internal
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import { dinoPositionScale } from 'dvme';
+ * import { dinoPositionScale } from './bicubic.js'; // internal, not exported by dvme
  * dinoPositionScale(28, 12, 12, true); // [12.1 / 28, 12.1 / 28]: ViT-S/8 on 96 x 96 patches
  * ```
  */

@@ -17,8 +17,8 @@ export type CheckpointFormat = 'safetensors' | 'torch-zip' | 'torch-legacy';
 /**
  * A decoded checkpoint: its format and its root object.
  *
- * @remarks Since 0.1.0. For safetensors the root is the `Map` of tensors (its metadata is
- * available from {@link parseSafetensors}); for torch files it is whatever was saved.
+ * @remarks Since 0.1.0. For safetensors the root is the `Map` of tensors (without the file's
+ * `__metadata__` header); for torch files it is whatever was saved.
  * @example
  * ```ts
  * import { readCheckpoint, type Checkpoint } from 'dvme';

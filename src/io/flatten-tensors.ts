@@ -21,7 +21,7 @@ const MAX_TOTAL_PATH_CHARS = 2 ** 26;
  * Walks dicts (`Map`s), plain objects and arrays below `root` and collects every tensor under
  * its dotted path, the way `state_dict()` names parameters.
  *
- * @param root - a value from {@link readCheckpoint} / {@link readTorchCheckpoint}.
+ * @param root - a checkpoint's `root`, from {@link readCheckpoint}.
  * @param prefix - a dotted path to start from (`'teacher'`,
  * `'classy_state_dict.base_model.model.trunk'`); it is not part of the returned keys. Leave it
  * out to walk everything.

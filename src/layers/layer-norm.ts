@@ -7,10 +7,11 @@ type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 /**
  * Options of {@link LayerNorm}.
  *
+ * @internal
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import type { LayerNormArgs } from 'dvme';
+ * import type { LayerNormArgs } from './layer-norm.js'; // internal, not exported by dvme
  * const args: LayerNormArgs = { epsilon: 1e-5, name: 'norm' };
  * ```
  */
@@ -27,6 +28,7 @@ export interface LayerNormArgs extends LayerArgs {
  * (`<name>/gamma`, ones) and shift (`<name>/beta`, zeros): PyTorch's `nn.LayerNorm(features)`,
  * and the same function and weight names as `tf.layers.layerNormalization({ axis: -1 })`.
  *
+ * @internal
  * @remarks Since 0.1.0. Why not tfjs-layers' own: it broadcasts the row statistics with
  * `tile`, whose gradient in tfjs-core is a loop of one slice and one add per tiled column
  * (3,072 kernel calls per step at width 1536, a quarter of a DVME training step on tfjs-wasm).
@@ -36,7 +38,7 @@ export interface LayerNormArgs extends LayerArgs {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { LayerNorm } from 'dvme';
+ * import { LayerNorm } from './layer-norm.js'; // internal, not exported by dvme
  * new LayerNorm({}).apply(tf.tensor2d([[1, 2, 3]])); // [[-1.22, 0, 1.22]]
  * ```
  */

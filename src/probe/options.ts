@@ -74,7 +74,7 @@ export interface PaperTrainingOptions {
   earlyStoppingPatience?: number;
   /**
    * ReduceLROnPlateau patience (PyTorch rules: the rate drops on the
-   * `patience + 1`-th epoch in a row without improvement); see {@link ReduceLROnPlateau}.
+   * `patience + 1`-th epoch in a row without improvement).
    * @defaultValue `5`
    */
   plateauPatience?: number;

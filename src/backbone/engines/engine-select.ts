@@ -35,15 +35,14 @@ export interface EngineAvailability {
 }
 
 /**
- * The engine chosen and why, as {@link decideEngine} returns it.
+ * The engine chosen and why, as `CheckpointLoadReport.engine` reports it.
  *
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import { decideEngine } from 'dvme';
- * const d = decideEngine('auto', { tfjsNative: false, onnx: true, reasons: [] });
- * d.engine; // 'onnx'
- * d.reason; // 'onnxruntime is installed and tfjs-node is not'
+ * import type { EngineDecision } from 'dvme';
+ * // e.g. { engine: 'onnx', reason: 'onnxruntime is installed and tfjs-node is not' }
+ * const line = (d: EngineDecision) => `${d.engine}: ${d.reason}`;
  * ```
  */
 export interface EngineDecision {

@@ -23,7 +23,7 @@ export interface OnnxCacheOptions {
   readonly cacheDir?: string;
   /**
    * What identifies the weights, e.g. the checkpoint's SHA-256 when the caller already knows it:
-   * skips hashing the weights (about 0.1-0.5 s for ResNet-50). @defaultValue the SHA-256 of the weights
+   * skips hashing the weights (docs/performance.md). @defaultValue the SHA-256 of the weights
    */
   readonly weightsKey?: string;
 }

@@ -11,7 +11,7 @@ import type { BackboneEntry, BackbonePaper, BackbonePretrainedConfig, TfjsShard,
 //   ("VISSL relicensed under MIT License", May 2021; facebookresearch/vissl#281).
 // - DINO's Apache-2.0 licence: as cited by the DINOv2 / timm licence discussions (its LICENSE
 //   file was not read here).
-// - nsfwjs@4.4.0 from the npm registry (MIT), whose bundled shards equal /work/shared/models.
+// - nsfwjs@4.4.0 from the npm registry (MIT): the sizes and hashes of its bundled shards.
 // Licences not stated in a file read here are marked "(unverified)" in `notes`.
 
 const IMAGENET = { mean: IMAGENET_MEAN, std: IMAGENET_STD } as const;
@@ -78,7 +78,7 @@ const VISSL_ZOO = 'https://dl.fbaipublicfiles.com/vissl/model_zoo';
 const VISSL_NOTES =
   'VISSL checkpoint: the trunk is under classy_state_dict.base_model.model.trunk, keys prefixed _feature_blocks. ' +
   "Licence: VISSL's repository licence (MIT since May 2021); the model zoo states no separate licence for the weights. " +
-  'Size and SHA-256 unknown here (not downloaded).';
+  'No size or SHA-256 is recorded, so the download is not checked against one.';
 
 function dino(patch: 8 | 16, base: boolean): BackboneEntry {
   const file = base ? `dino_vitbase${patch}_pretrain` : `dino_deitsmall${patch}_pretrain`;
@@ -100,7 +100,7 @@ function dino(patch: 8 | 16, base: boolean): BackboneEntry {
       ? { ...DINO_EVAL, embedding: 'cls+avgpool', embeddingDim: 2 * 768 }
       : { ...DINO_EVAL, embedding: 'lastBlocksCls', lastBlocks: 4, embeddingDim: 4 * 384 },
     notes:
-      'Size and SHA-256 unknown here (not downloaded). ' +
+      'No size or SHA-256 is recorded, so the download is not checked against one. ' +
       (base ? "For the ViT-S recipe instead, pass { embedding: 'lastBlocksCls' } (4 x 768 = 3072-d)." : ''),
   };
 }
@@ -112,8 +112,10 @@ function nsfwjsShards(sizes: readonly number[], hashes: readonly string[]): Tfjs
 const NSFWJS_NOTES =
   'From nsfwjs@4.4.0 (MIT): an ImageNet-initialised Keras application whose top was retrained for a 5-class task; ' +
   'the pooled features are generic ImageNet-style CNN features. Shard sizes and SHA-256 are those of the shards ' +
-  'bundled in the npm package (equal to /work/shared/models); the GitHub path of model.json is taken from the ' +
-  'nsfwjs README and was not fetched here. Pass { source } to load a local copy.';
+  'published in the nsfwjs@4.4.0 npm package, and every downloaded shard is checked against them. model.json is ' +
+  "fetched from the nsfwjs GitHub repository's master branch: if it moves or its weights change, loadBackbone fails " +
+  '(DownloadError, IntegrityError) instead of loading other weights; ' +
+  'pass { source } with a local copy (e.g. from node_modules/nsfwjs).';
 
 /** @internal The registry, in display order; `registry.ts` freezes and indexes it. */
 export const ENTRIES: readonly BackboneEntry[] = [
@@ -194,8 +196,8 @@ export const ENTRIES: readonly BackboneEntry[] = [
     notes:
       'Keys are prefixed module. and include the projection head and prototypes, which are ignored. ' +
       'Non-commercial licence: CC BY-NC 4.0 (the SwAV authors confirm commercial use is not allowed, ' +
-      'facebookresearch/swav#7; the LICENSE file itself was not read here). ' +
-      'Size and SHA-256 unknown here (not downloaded).',
+      'facebookresearch/swav#7). ' +
+      'No size or SHA-256 is recorded, so the download is not checked against one.',
   },
   dino(8, false),
   dino(16, false),

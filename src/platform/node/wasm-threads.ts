@@ -292,7 +292,7 @@ export interface NodeBackendOptions {
   /**
    * Threads of the wasm backend (when tfjs-node is not installed): `'auto'`, one per core this
    * process may use, up to 8; or 1 to 8. tfjs itself runs wasm single-threaded in Node
-   * (tensorflow/tfjs#3830); dvme starts its threaded build (ResNet-50 on 2 cores: 1.9x). Read
+   * (tensorflow/tfjs#3830); dvme starts its threaded build (docs/performance.md). Read
    * only by the call that starts the backend. @defaultValue `'auto'`
    */
   readonly wasmThreads?: number | 'auto';
