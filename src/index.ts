@@ -195,6 +195,15 @@ export {
   type Rows,
 } from './metrics/index.js';
 
+// Charts: ROC curves (with a bootstrap band), confusion matrices, learning curves and DVME
+// attention maps as self-contained SVG strings (pure TypeScript, no DOM), for pages and reports.
+export { attentionMapSvg, type AttentionMapSvgOptions } from './charts/attention-map-svg.js';
+export { confusionMatrixSvg, type ConfusionMatrixSvgOptions } from './charts/confusion-matrix-svg.js';
+export { learningCurveSvg, type LearningCurveSvgOptions, type NumericKey } from './charts/learning-curve-svg.js';
+export { rocBand, type RocBand, type RocBandOptions } from './charts/roc-band.js';
+export { rocCurveSvg, type RocCurveSeries, type RocCurveSvgOptions } from './charts/roc-curve-svg.js';
+export { escapeXml } from './charts/svg.js';
+
 // Errors: one branded class per failure, each with a `static is(e)` that survives two copies.
 export {
   AbortError,
