@@ -144,12 +144,12 @@ async function tfjsWasm(model: Model, state: ReturnType<typeof full.fullSizeStat
   wasmThreads = info.threads;
   const { Backbone } = await import('../src/backbone/backbone.js');
   const { foldResNet } = await import('../src/backbone/arch/resnet-folded.js');
-  const layers = full.fullSizeTfjsModel(model, state);
-  let net: Parameters<typeof Backbone.fromModel>[0] = layers;
+  let net: Parameters<typeof Backbone.fromModel>[0];
   if (model === 'resnet50') {
-    const folded = foldResNet(layers);
-    layers.dispose();
+    const folded = foldResNet(state);
     net = { forward: folded.forward, dispose: folded.dispose };
+  } else {
+    net = full.fullSizeTfjsModel(model, state);
   }
   const backbone = Backbone.fromModel(net, { ...full.fullSizePreprocess(model), id: model });
   const out = new Map<number, { ms: number[]; embedding: Float32Array }>();

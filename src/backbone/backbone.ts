@@ -1,12 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EmbeddingMatrix } from '../data/embedding-matrix.js';
-import { DisposedError, InvalidArgumentError, ShapeError } from '../errors/index.js';
-// Named in the TSDoc of fromTfjs and fromCheckpoint.
-import type { AbortError, BackendUnavailableError, CheckpointFormatError, DownloadError, UnknownBackboneError } from '../errors/index.js';
-import { throwIfAborted } from '../errors/throw-if-aborted.js';
+import { DisposedError } from '../errors/index.js';
+// Named in the TSDoc below.
+import type {
+  AbortError,
+  BackendUnavailableError,
+  CheckpointFormatError,
+  DownloadError,
+  InvalidArgumentError,
+  ShapeError,
+  UnknownBackboneError,
+} from '../errors/index.js';
 import { checkChoice, checkPositiveInteger } from '../validation/checks.js';
 import { resolveBackboneConfig, type BackboneConfig, type BackboneConfigInit } from './config.js';
-import { resolvePreprocessSpec } from '../image/preprocess-spec.js';
 import type { BACKBONE_ARCHITECTURES, BackboneArchitectureId, CustomArchitecture } from './architectures.js';
 import {
   loadCheckpointModel,
@@ -16,154 +22,23 @@ import {
 } from './from-checkpoint.js';
 import { loadTfjsEmbeddingModel, type FromTfjsOptions, type TfjsModelSource } from './from-tfjs.js';
 import { loadOnnxBackboneModel, type FromOnnxOptions, type OnnxModelSource } from './engines/from-onnx.js';
+import type { EmbeddingEngine } from './engines/embedding-engine.js';
 import type { OnnxEmbeddingEngine } from './engines/onnx-engine.js';
-import { isTensor, type ImageInput } from '../image/images.js';
-import { preparePreprocess, type PreprocessOptions } from '../image/preprocess.js';
-import { backboneFingerprint, tfjsWeightsKey, weightsKeyOf, type BackboneFingerprint } from './backbone-fingerprint.js';
+import { TfjsEmbeddingEngine } from './engines/tfjs/tfjs-engine.js';
+import { wrapInMemoryModel } from './engines/tfjs/from-model.js';
+import type { BackboneModel } from './engines/tfjs/embedding-model.js';
+import type { ImageInput } from '../image/images.js';
+import type { PreprocessOptions } from '../image/preprocess.js';
+import type { EmbedOptions } from './embed-options.js';
+import { backboneFingerprint, type BackboneFingerprint } from './backbone-fingerprint.js';
 import { embedThroughCache } from '../embedding-cache/cached-embed.js';
-import type { EmbedCacheOptions, EmbeddingCache } from '../embedding-cache/embedding-cache.js';
+// Named in the TSDoc below.
+import type { EmbeddingCache } from '../embedding-cache/embedding-cache.js';
 
-/**
- * A model reduced to what embedding needs: a function from a preprocessed batch to
- * embeddings, and a way to free it.
- *
- * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import * as tf from '@tensorflow/tfjs-core';
- * import type { EmbeddingModel } from 'dvme';
- * // A toy "model": the per-channel mean of the image, a 3-d embedding.
- * const meanColour: EmbeddingModel = { forward: (x) => tf.mean(x, [1, 2]) };
- * ```
- */
-export interface EmbeddingModel {
-  /**
-   * Maps a preprocessed float32 NHWC batch `[b, h, w, 3]` to `[b, d]` embeddings, or to a
-   * feature map `[b, h', w', d]` that is then global-average-pooled. Runs synchronously inside
-   * `tf.tidy`, so it may create intermediate tensors freely; it must not dispose its input.
-   */
-  readonly forward: (batch: tf.Tensor4D) => tf.Tensor;
-  /** Frees the model's weights; called once by `Backbone.dispose()`. */
-  readonly dispose?: () => void;
-  /**
-   * What identifies the weights (and the code of `forward`) for an {@link EmbeddingCache}: a
-   * string that changes whenever they do (`'my-model@v3'`, a checkpoint's SHA-256), or a
-   * function computing one, called on every cached `embed` (keep it cheap: remember the hash
-   * until the weights change). dvme's loaders hash the loaded weights, again whenever they
-   * change; a model without it cannot use a cache.
-   */
-  readonly weightsKey?: string | (() => Promise<string>);
-}
+export type { BackboneModel, EmbeddingModel, PredictingModel } from './engines/tfjs/embedding-model.js';
+export type { EmbedOptions } from './embed-options.js';
 
-/**
- * A tfjs model (`tf.LayersModel` or `tf.GraphModel`): anything with `predict`.
- *
- * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import * as tfl from '@tensorflow/tfjs-layers';
- * import type { PredictingModel } from 'dvme';
- * const model: PredictingModel = tfl.sequential({ layers: [tfl.layers.globalAveragePooling2d({ inputShape: [8, 8, 3] })] });
- * ```
- */
-export interface PredictingModel {
-  /** Runs the model on a batch; a backbone needs a single tensor back. */
-  predict(x: tf.Tensor, config?: object): tf.Tensor | tf.Tensor[] | tf.NamedTensorMap;
-  /** Frees the weights. */
-  dispose(): unknown;
-  /** Symbolic outputs of a LayersModel, read for the embedding size. */
-  readonly outputs?: ReadonlyArray<{ readonly shape: ReadonlyArray<number | null> }>;
-}
-
-/**
- * Options of {@link Backbone.embed}.
- *
- * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { EmbedOptions } from 'dvme';
- * const controller = new AbortController();
- * const options: EmbedOptions = {
- *   batchSize: 32,
- *   signal: controller.signal,
- *   onProgress: (done, total) => console.log(`${done} / ${total}`),
- * };
- * ```
- */
-export interface EmbedOptions extends PreprocessOptions, EmbedCacheOptions {
-  /** Images per forward pass; bigger is faster until memory runs out. @defaultValue `16` */
-  readonly batchSize?: number;
-  /** Called after every batch with the images embedded so far and the total. */
-  readonly onProgress?: (done: number, total: number) => void;
-  /** Stops the call between batches with an {@link AbortError}; nothing leaks. */
-  readonly signal?: AbortSignal;
-  /** `'tensor'`: a `tf.Tensor2D` the caller disposes; `'array'`: an {@link EmbeddingMatrix}. @defaultValue `'tensor'` */
-  readonly as?: 'tensor' | 'array';
-}
-
-/**
- * What {@link Backbone.fromModel} wraps: a tfjs model, an {@link EmbeddingModel}, or a plain
- * function from a preprocessed NHWC batch to embeddings.
- *
- * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import * as tf from '@tensorflow/tfjs-core';
- * import type { BackboneModel } from 'dvme';
- * const pooled: BackboneModel = (x) => tf.mean(x, [1, 2]);
- * ```
- */
-export type BackboneModel = EmbeddingModel | PredictingModel | ((batch: tf.Tensor4D) => tf.Tensor);
-
-function asEmbeddingModel(model: BackboneModel): EmbeddingModel {
-  if (typeof model === 'function') return { forward: model };
-  if (typeof model === 'object' && model !== null) {
-    if (typeof (model as EmbeddingModel).forward === 'function') return model as EmbeddingModel;
-    const m = model as PredictingModel;
-    if (typeof m.predict === 'function') {
-      const frozen = m as { trainable?: boolean };
-      if (typeof frozen.trainable === 'boolean') frozen.trainable = false;
-      const weightsKey = tfjsWeightsKey(m);
-      return { forward: (x) => m.predict(x, { batchSize: x.shape[0] }) as tf.Tensor, dispose: () => void m.dispose(), ...(weightsKey ? { weightsKey } : {}) };
-    }
-  }
-  throw new InvalidArgumentError(
-    'Backbone.fromModel: model must be a tfjs LayersModel/GraphModel, { forward, dispose? } or a function (batch) => tensor; ' +
-      `received ${model === null ? 'null' : typeof model}.`,
-  );
-}
-
-/** Rank-4 feature maps are global-average-pooled, as every paper backbone's embedding is. */
-function pooled(owner: string, y: unknown, expectedDim?: number): tf.Tensor2D {
-  if (!isTensor(y)) {
-    const got = Array.isArray(y) ? 'several tensors' : 'no tensor';
-    throw new ShapeError(`${owner}: the model returned ${got}; it must return one [b, d] or [b, h, w, d] tensor.`);
-  }
-  const out = y.rank === 4 ? tf.mean(y, [1, 2]) : y;
-  if (out.rank !== 2 || (expectedDim !== undefined && out.shape[1] !== expectedDim)) {
-    throw new ShapeError(
-      `${owner}: the model returned shape [${y.shape.join(', ')}]; ` +
-        `expected [b, ${expectedDim ?? 'd'}] or a feature map [b, h, w, ${expectedDim ?? 'd'}].`,
-    );
-  }
-  return tf.cast(out, 'float32') as tf.Tensor2D;
-}
-
-/** The tfjs-side stand-in of an engine-backed backbone: embedding goes through the engine. */
-function engineModel(engine: OnnxEmbeddingEngine, weightsKey: EmbeddingModel['weightsKey']): EmbeddingModel {
-  return {
-    weightsKey,
-    forward: () => {
-      throw new InvalidArgumentError(`This backbone runs on ${engine.runtime}: call embed(), which takes raw images; there is no tfjs model to run.`);
-    },
-    dispose: () => engine.dispose(),
-  };
-}
-
-/** Lets timers (and so abort requests) run between batches, in every JS runtime. */
-function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
+const isOnnx = (engine: EmbeddingEngine): engine is OnnxEmbeddingEngine => engine.kind === 'onnx';
 
 /**
  * A frozen image model that turns images into embeddings, with the preprocessing it was
@@ -191,15 +66,14 @@ export class Backbone {
   readonly config: BackboneConfig;
   /** What {@link Backbone.fromCheckpoint} found in the file; `undefined` for other loaders. */
   readonly loadReport: CheckpointLoadReport | undefined;
-  readonly #model: EmbeddingModel;
-  readonly #engine: OnnxEmbeddingEngine | undefined;
+  /** Runs the model: tfjs or onnxruntime. The backbone owns it. */
+  readonly #engine: EmbeddingEngine;
   #disposed = false;
 
-  private constructor(model: EmbeddingModel, config: BackboneConfig, loadReport?: CheckpointLoadReport, engine?: OnnxEmbeddingEngine) {
-    this.#model = model;
+  private constructor(engine: EmbeddingEngine, config: BackboneConfig, loadReport?: CheckpointLoadReport) {
+    this.#engine = engine;
     this.config = config;
     this.loadReport = loadReport;
-    this.#engine = engine;
   }
 
   /**
@@ -226,32 +100,8 @@ export class Backbone {
    * ```
    */
   static fromModel(model: BackboneModel, config: BackboneConfigInit): Backbone {
-    const owner = 'Backbone.fromModel';
-    const wrapped = asEmbeddingModel(model);
-    const spec = resolvePreprocessSpec(owner, config);
-    const input = (model as { inputs?: ReadonlyArray<{ readonly shape?: ReadonlyArray<number | null> }> }).inputs?.[0]?.shape;
-    const differs = (axis: 1 | 2) => {
-      const d = input?.[axis];
-      return typeof d === 'number' && d > 0 && d !== spec.inputSize[axis - 1];
-    };
-    // Caught here rather than as a tfjs error deep inside the first embed.
-    if (input?.length === 4 && (differs(1) || differs(2))) {
-      throw new ShapeError(
-        `${owner}: inputSize [${spec.inputSize.join(', ')}] does not match the model's input [${input[1]}, ${input[2]}].`,
-      );
-    }
-    let dim = config.embeddingDim;
-    if (dim === undefined) {
-      const shape = (model as PredictingModel).outputs?.[0]?.shape;
-      const last = shape && (shape.length === 2 || shape.length === 4) ? shape[shape.length - 1] : null;
-      if (typeof last === 'number') dim = last;
-      else {
-        const [h, w] = spec.inputSize;
-        dim = tf.tidy(() => pooled(owner, wrapped.forward(tf.zeros([1, h, w, 3]))).shape[1]);
-      }
-    }
-    const resolved = resolveBackboneConfig(owner, config, dim);
-    return new Backbone(wrapped, resolved);
+    const wrapped = wrapInMemoryModel('Backbone.fromModel', model, config);
+    return new Backbone(new TfjsEmbeddingEngine(wrapped.model, wrapped.config.embeddingDim), wrapped.config);
   }
 
   /**
@@ -284,7 +134,8 @@ export class Backbone {
     const loaded = await loadTfjsEmbeddingModel(owner, source, options);
     try {
       const init = { ...options, id: options.id ?? loaded.id, inputSize: loaded.inputSize, embedding: loaded.embedding };
-      return new Backbone(loaded.model, resolveBackboneConfig(owner, init, loaded.embeddingDim));
+      const config = resolveBackboneConfig(owner, init, loaded.embeddingDim);
+      return new Backbone(new TfjsEmbeddingEngine(loaded.model, config.embeddingDim), config);
     } catch (e) {
       loaded.model.dispose();
       throw e;
@@ -324,7 +175,7 @@ export class Backbone {
     options: FromCheckpointOptions = {},
   ): Promise<Backbone> {
     const loaded = await loadCheckpointModel('Backbone.fromCheckpoint', arch, source, options);
-    return new Backbone(loaded.engine ? engineModel(loaded.engine, loaded.model.weightsKey) : loaded.model, loaded.config, loaded.report, loaded.engine);
+    return new Backbone(loaded.engine, loaded.config, loaded.report);
   }
 
   /**
@@ -352,13 +203,13 @@ export class Backbone {
    * ```
    */
   static async fromOnnx(source: OnnxModelSource, options: FromOnnxOptions): Promise<Backbone> {
-    const { engine, config, weightsKey } = await loadOnnxBackboneModel('Backbone.fromOnnx', source, options);
-    return new Backbone(engineModel(engine, weightsKey), config, undefined, engine);
+    const { engine, config } = await loadOnnxBackboneModel('Backbone.fromOnnx', source, options);
+    return new Backbone(engine, config);
   }
 
   /** The onnxruntime engine that runs this backbone, or `undefined` when it runs on tfjs. */
   get engine(): OnnxEmbeddingEngine | undefined {
-    return this.#engine;
+    return isOnnx(this.#engine) ? this.#engine : undefined;
   }
 
   /** Length of one embedding. */
@@ -397,7 +248,7 @@ export class Backbone {
 
   #fingerprint(owner: string, resize: PreprocessOptions['resize']): Promise<BackboneFingerprint> {
     this.#assertAlive(owner);
-    return backboneFingerprint(owner, this.config, resize, () => weightsKeyOf(owner, this.#model), this.#engine);
+    return backboneFingerprint(owner, this.config, resize, this.#engine);
   }
 
   /**
@@ -442,37 +293,10 @@ export class Backbone {
         embed: (subset, rest) => this.embed(subset, { ...rest, cache: false, as: 'array' }),
       });
     }
-    if (this.#engine) {
-      // onnxruntime does preprocessing, inference and pooling in one call per batch, from the raw pixels.
-      const data = await this.#engine.embed(owner, images, this.config, { ...options, batchSize });
-      const shape: [number, number] = [data.length / this.embeddingDim, this.embeddingDim];
-      return as === 'array' ? { data, shape } : tf.tensor2d(data, shape);
-    }
-    const { onProgress, signal } = options;
-    const prepared = preparePreprocess(owner, images, this.config, options);
-    const n = prepared.count;
-    const d = this.embeddingDim;
-    const out = new Float32Array(n * d);
-    throwIfAborted(signal, () => `${owner} was aborted before it started.`);
-    for (let start = 0; start < n; start += batchSize) {
-      const end = Math.min(n, start + batchSize);
-      const y = tf.tidy(() => {
-        const x = prepared.batch(start, end);
-        return pooled(owner, this.#model.forward(x), d);
-      });
-      try {
-        out.set(await y.data<'float32'>(), start * d);
-      } finally {
-        y.dispose();
-      }
-      onProgress?.(end, n);
-      if (end < n) {
-        await nextMacrotask();
-        throwIfAborted(signal, () => `${owner} was aborted after ${end} of ${n} images.`);
-        this.#assertAlive(owner);
-      }
-    }
-    return as === 'array' ? { data: out, shape: [n, d] } : tf.tensor2d(out, [n, d]);
+    // The engine validates the images before any work, then preprocesses, runs and pools batch by batch.
+    const data = await this.#engine.embed(owner, images, this.config, { ...options, batchSize });
+    const shape: [number, number] = [data.length / this.embeddingDim, this.embeddingDim];
+    return as === 'array' ? { data, shape } : tf.tensor2d(data, shape);
   }
 
   /**
@@ -491,7 +315,7 @@ export class Backbone {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#model.dispose?.();
+    this.#engine.dispose();
   }
 
   #assertAlive(owner: string): void {

@@ -1,17 +1,13 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import { CheckpointFormatError, InvalidArgumentError } from '../errors/index.js';
+import { InvalidArgumentError } from '../errors/index.js';
 // Named in the TSDoc below.
-import type { AbortError, DownloadError } from '../errors/index.js';
+import type { AbortError, CheckpointFormatError, DownloadError } from '../errors/index.js';
 import { throwIfAborted } from '../errors/throw-if-aborted.js';
 import { readCheckpoint, type CheckpointFormat } from '../io/checkpoint.js';
-import { download } from '../io/download.js';
-import { flattenTensors } from '../io/flatten-tensors.js';
-import { toFloat32, type RawDtype, type RawTensor } from '../io/raw-tensor.js';
-import { currentPlatform, readLocalFile } from '../host/platform.js';
-import { loadTorchStateDict, torchStateDictSpec, type TorchTensor } from './arch/load-weights.js';
-import { buildResNet, resnetEmbeddingDim } from './arch/resnet.js';
-import { buildVisionTransformer, vitEmbeddingDim, type ViTConfig } from './arch/vit.js';
+import type { RawDtype } from '../io/raw-tensor.js';
+import type { TorchStateDictEntry } from './arch/load-weights.js';
+import { resnetEmbeddingDim } from './arch/resnet.js';
+import { resnetStateDictSpec, vitStateDictSpec } from './arch/state-dict-spec.js';
+import { vitEmbeddingDim, type ViTConfig } from './arch/vit.js';
 import {
   resolveArchitecture,
   type BACKBONE_ARCHITECTURES,
@@ -20,18 +16,18 @@ import {
   type CheckpointEmbedding,
   type CustomArchitecture,
 } from './architectures.js';
-import type { EmbeddingModel } from './backbone.js';
-import { tfjsWeightsKey } from './backbone-fingerprint.js';
-import { foldResNet } from './arch/resnet-folded.js';
-import type { ResNetConfig } from './arch/resnet.js';
+import { readCheckpointSource } from './checkpoint-source.js';
+import { matchWeights } from './checkpoint-weights.js';
 import { createOnnxBackboneEngine, type OnnxEngineOptions } from './engines/backbone-engine.js';
+import type { EmbeddingEngine } from './engines/embedding-engine.js';
 import { registeredEngineProbes, selectEngine, type EngineChoice, type EngineDecision } from './engines/engine-select.js';
-import type { OnnxEmbeddingEngine } from './engines/onnx-engine.js';
 import type { BackboneGraphSpec } from './engines/onnx/backbone-graph.js';
-import { quoteList } from './close-names.js';
+import { tfjsCheckpointModel, type CheckpointArchitecture } from './engines/tfjs/checkpoint-model.js';
+import { TfjsEmbeddingEngine } from './engines/tfjs/tfjs-engine.js';
 import { IMAGENET_MEAN, IMAGENET_STD, type PreprocessSpecInit } from '../image/preprocess-spec.js';
 import { resolveBackboneConfig, type BackboneConfig } from './config.js';
-import { CHECKPOINT_HEAD_KEYS, detectKeyLayout, guessCheckpointKind, type KeyLayout, type KeyLayoutMatch } from './key-layouts.js';
+// Named in the TSDoc below.
+import type { CHECKPOINT_HEAD_KEYS, KeyLayout } from './key-layouts.js';
 
 /**
  * Where a checkpoint comes from: a local path (needs `dvme/node`), an `http(s)://` or `file://`
@@ -147,16 +143,17 @@ export interface CheckpointLoadReport {
 
 /** @internal A loaded checkpoint as the Backbone constructor takes it. */
 export interface LoadedCheckpointModel {
-  readonly model: EmbeddingModel & { readonly dispose: () => void };
+  readonly engine: EmbeddingEngine;
   readonly config: BackboneConfig;
   readonly report: CheckpointLoadReport;
-  /** Set when the ONNX engine runs the model (`model` is then a stub). */
-  readonly engine?: OnnxEmbeddingEngine;
 }
 
-const FLOAT_DTYPES: readonly RawDtype[] = ['float32', 'float16', 'bfloat16', 'float64'];
-
-function embeddingOf(owner: string, arch: BackboneArchitecture, options: FromCheckpointOptions) {
+function embeddingOf(owner: string, arch: BackboneArchitecture, options: FromCheckpointOptions): {
+  label: string;
+  dim: number;
+  spec: () => TorchStateDictEntry[];
+  arch: CheckpointArchitecture;
+} {
   const embedding = options.embedding ?? arch.embedding;
   if (arch.family === 'resnet') {
     if (embedding !== 'avgpool') {
@@ -165,137 +162,13 @@ function embeddingOf(owner: string, arch: BackboneArchitecture, options: FromChe
       );
     }
     const config = { ...arch.config, name: arch.id, inputSize: null };
-    return { label: 'avgpool', dim: resnetEmbeddingDim(config), build: () => buildResNet(config), graph: { family: 'resnet' as const, config } };
+    return { label: 'avgpool', dim: resnetEmbeddingDim(config), spec: () => resnetStateDictSpec(config), arch: { family: 'resnet' as const, config } };
   }
   const nLastBlocks = options.lastBlocks ?? arch.lastBlocks;
   const config: Partial<ViTConfig> = { ...arch.config, name: arch.id, embedding, nLastBlocks, inputSize: null };
   const dim = vitEmbeddingDim(config); // validates embedding and nLastBlocks
   const label = embedding === 'lastBlocksCls' ? `lastBlocksCls${nLastBlocks}` : embedding;
-  return { label, dim, build: () => buildVisionTransformer(config), graph: { family: 'vit' as const, config } };
-}
-
-function fileUrlToPath(url: string): string {
-  const path = decodeURIComponent(new URL(url).pathname);
-  return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path; // file:///C:/x -> C:/x
-}
-
-async function readSource(owner: string, source: unknown, options: FromCheckpointOptions): Promise<{ bytes: Uint8Array; name: string }> {
-  if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source), name: `${source.byteLength} bytes` };
-  if (ArrayBuffer.isView(source)) {
-    return { bytes: new Uint8Array(source.buffer, source.byteOffset, source.byteLength), name: `${source.byteLength} bytes` };
-  }
-  if (typeof source !== 'string') {
-    throw new InvalidArgumentError(
-      `${owner}: source must be a path, a URL, an ArrayBuffer or a Uint8Array; received ${source === null ? 'null' : typeof source}.`,
-    );
-  }
-  // A platform without files (the browser's) fetches other strings relative to the page.
-  const platform = currentPlatform();
-  if (/^https?:\/\//i.test(source) || (platform !== undefined && !platform.readFile && !/^file:/i.test(source))) {
-    const base = (globalThis as { location?: { href?: string } }).location?.href;
-    const url = base === undefined ? source : new URL(source, base).href;
-    const { signal, fetch, onProgress } = options;
-    // No cache here: caching downloads is the registry's job (loadBackbone).
-    const bytes = await download(url, {
-      cache: false,
-      ...(signal ? { signal } : {}),
-      ...(fetch ? { fetch } : {}),
-      onProgress: (loaded, total) => (total ? onProgress?.((0.8 * loaded) / total) : undefined),
-    });
-    return { bytes, name: source };
-  }
-  return { bytes: await readLocalFile(/^file:\/\//i.test(source) ? fileUrlToPath(source) : source), name: source };
-}
-
-/** The tensors to search: all of them, or those under `checkpointKey`. */
-function candidateTensors(owner: string, root: unknown, checkpointKey: string | undefined): Map<string, RawTensor> {
-  const all = flattenTensors(root);
-  if (checkpointKey === undefined) return all;
-  const under = new Map([...all].filter(([k]) => k.startsWith(`${checkpointKey}.`)));
-  if (under.size === 0) {
-    const tops = [...new Set([...all.keys()].map((k) => k.split('.')[0]))].slice(0, 12);
-    throw new CheckpointFormatError(
-      `${owner}: checkpointKey ${JSON.stringify(checkpointKey)} holds no tensors. Top-level names in this checkpoint: ${quoteList(tops)}.`,
-    );
-  }
-  return under;
-}
-
-function noMatchError(owner: string, arch: BackboneArchitecture, expected: readonly string[], keys: readonly string[]) {
-  const kind = guessCheckpointKind(keys);
-  return new CheckpointFormatError(
-    `${owner}: no tensor of this checkpoint is a weight of ${arch.id} (expected keys such as ${quoteList(expected.slice(0, 3))}, ` +
-      `under any prefix); its keys look like ${quoteList(keys.slice(0, 4))}${kind ? `, i.e. ${kind}` : ''}. ` +
-      'Pick the architecture the checkpoint was trained with, or pass a custom config.',
-  );
-}
-
-/** The residual block a key belongs to: an unexpected `layer3.6` or `blocks.12` betrays a deeper model. */
-const blockOf = (k: string): string | undefined => /^(layer\d\.\d+|blocks\.\d+)\./.exec(k)?.[1];
-
-function mismatchError(
-  owner: string,
-  arch: BackboneArchitecture,
-  found: KeyLayoutMatch<unknown>,
-  expected: readonly string[],
-  missing: string[],
-  unexpected: string[],
-) {
-  const list = (keys: string[]) => quoteList(keys.slice(0, 12)) + (keys.length > 12 ? ` and ${keys.length - 12} more` : '');
-  const parts = [];
-  if (missing.length > 0) parts.push(`${missing.length} missing (${list(missing)})`);
-  if (unexpected.length > 0) parts.push(`${unexpected.length} unexpected (${list(unexpected)})`);
-  const hints = [];
-  const modelBlocks = new Set(expected.map(blockOf));
-  const fileBlocks = new Set([...found.stateDict.keys()].map(blockOf));
-  const extraBlock = unexpected.some((k) => blockOf(k) !== undefined && !modelBlocks.has(blockOf(k)));
-  const absentBlock = missing.some((k) => blockOf(k) !== undefined && !fileBlocks.has(blockOf(k)));
-  if (extraBlock || absentBlock) {
-    hints.push(
-      `Whole blocks are ${extraBlock ? 'extra' : 'absent'}: the checkpoint is of a ${extraBlock ? 'deeper' : 'shallower'} model ` +
-        `than ${arch.id}; pick the matching architecture or a custom config.`,
-    );
-  }
-  const alt = found.alternatives[0];
-  if (alt) hints.push(`Another complete set of weights sits under '${alt}' (pass checkpointKey: '${alt.split('.')[0]}' to load it).`);
-  return new CheckpointFormatError(
-    `${owner}: the checkpoint's keys do not match ${arch.id}: ${parts.join('; ')}. They were read as ${found.description}. ` +
-      `${hints.join(' ')}${hints.length ? ' ' : ''}If the weights sit elsewhere, pass checkpointKey (the dotted path of their dict); ` +
-      `to load the ${found.matched} keys that match, pass { strict: false } (missing weights keep random initial values).`,
-  );
-}
-
-/** Finds, checks and converts the weights; throws before any weight is written. */
-function matchWeights(owner: string, arch: BackboneArchitecture, model: tfl.LayersModel, root: unknown, options: FromCheckpointOptions) {
-  const expected = torchStateDictSpec(model).map((e) => e.key);
-  const tensors = candidateTensors(owner, root, options.checkpointKey);
-  const found = detectKeyLayout(tensors, expected, root);
-  if (found.matched === 0) throw noMatchError(owner, arch, expected, [...tensors.keys()]);
-  const expectedSet = new Set(expected);
-  const missing = expected.filter((k) => !found.stateDict.has(k));
-  const ignored: string[] = [];
-  const unexpected: string[] = [];
-  for (const k of found.stateDict.keys()) {
-    if (!expectedSet.has(k)) (CHECKPOINT_HEAD_KEYS.some((re) => re.test(k)) ? ignored : unexpected).push(k);
-  }
-  if ((options.strict ?? true) && (missing.length > 0 || unexpected.length > 0)) {
-    throw mismatchError(owner, arch, found, expected, missing, unexpected);
-  }
-  const state = new Map<string, TorchTensor>();
-  const dtypes = new Set<RawDtype>();
-  for (const key of expected) {
-    const raw = found.stateDict.get(key);
-    if (raw === undefined) continue;
-    if (!FLOAT_DTYPES.includes(raw.dtype)) {
-      throw new CheckpointFormatError(
-        `${owner}: weight '${found.prefix}${key}' is ${raw.dtype}; weights must be float32, float16, bfloat16 or float64 ` +
-          '(quantised checkpoints are not supported: dequantise and save it again).',
-      );
-    }
-    dtypes.add(raw.dtype);
-    state.set(key, { shape: raw.shape, data: toFloat32(raw) });
-  }
-  return { found, state, missing, unexpected, ignored, dtypes: [...dtypes] };
+  return { label, dim, spec: () => vitStateDictSpec(config), arch: { family: 'vit' as const, config } };
 }
 
 /**
@@ -331,73 +204,52 @@ export async function loadCheckpointModel(
   const { signal, onProgress } = options;
   const aborted = (step: string) => throwIfAborted(signal, () => `${owner}(${arch.id}) was aborted ${step}.`);
   aborted('before it started');
-  const { bytes, name } = await readSource(owner, source, options);
+  const { bytes, name } = await readCheckpointSource(owner, source, options);
   onProgress?.(0.8);
   aborted('after reading the file');
   const { format, root } = await readCheckpoint(bytes);
   onProgress?.(0.85);
-  const model = embedding.build();
-  try {
-    const m = matchWeights(owner, arch, model, root, options);
-    onProgress?.(0.9);
-    // An onnxruntime passed in the options is the one to probe (and use), before any registered one.
-    const probes = registeredEngineProbes();
-    const runtime = options.onnx?.runtime;
-    const decision = await selectEngine(options.engine ?? 'auto', runtime ? { ...probes, onnx: runtime } : probes);
-    const { id, container, keyPrefix, prefix, description } = m.found;
-    const report: CheckpointLoadReport = Object.freeze({
-      architecture: arch.id,
-      source: name,
-      format,
-      layout: Object.freeze({ id, container, keyPrefix, prefix, description }),
-      dtypes: Object.freeze(m.dtypes),
-      loaded: m.state.size,
-      missing: Object.freeze(m.missing),
-      unexpected: Object.freeze(m.unexpected),
-      ignored: Object.freeze(m.ignored),
-      alternatives: Object.freeze(m.found.alternatives),
-      engine: Object.freeze({ engine: decision.engine, reason: decision.reason }),
-    });
-    if (decision.engine === 'onnx') {
-      const graph: BackboneGraphSpec = { ...embedding.graph, inputSize: config.inputSize, preprocess: config };
-      const { engine, weightsKey } = await createOnnxBackboneEngine(arch.id, m.state, graph, options.onnx);
-      // The tfjs model only listed the expected keys; onnxruntime holds the weights now.
-      model.dispose();
-      onProgress?.(1);
-      const forward = () => {
-        throw new InvalidArgumentError(`${owner}: this backbone runs on ${engine.runtime}; embed() goes through the engine.`);
-      };
-      return { model: { forward, dispose: () => engine.dispose(), weightsKey }, config, report, engine };
-    }
-    try {
-      loadTorchStateDict(model, m.state, { strict: false, ignore: CHECKPOINT_HEAD_KEYS });
-    } catch (e) {
-      if (!CheckpointFormatError.is(e)) throw e;
-      throw new CheckpointFormatError(`${owner}: ${e.message} (read as ${m.found.description})`, { cause: e });
-    }
-    aborted('after loading the weights');
-    model.trainable = false;
+  // The expected keys come from the architecture's description: no model is built to list them.
+  const m = matchWeights(owner, arch, embedding.spec(), root, options);
+  onProgress?.(0.9);
+  // An onnxruntime passed in the options is the one to probe (and use), before any registered one.
+  const probes = registeredEngineProbes();
+  const runtime = options.onnx?.runtime;
+  const decision = await selectEngine(options.engine ?? 'auto', runtime ? { ...probes, onnx: runtime } : probes);
+  const { id, container, keyPrefix, prefix, description } = m.found;
+  const report: CheckpointLoadReport = Object.freeze({
+    architecture: arch.id,
+    source: name,
+    format,
+    layout: Object.freeze({ id, container, keyPrefix, prefix, description }),
+    dtypes: Object.freeze(m.dtypes),
+    loaded: m.state.size,
+    missing: Object.freeze(m.missing),
+    unexpected: Object.freeze(m.unexpected),
+    ignored: Object.freeze(m.ignored),
+    alternatives: Object.freeze(m.found.alternatives),
+    engine: Object.freeze({ engine: decision.engine, reason: decision.reason }),
+  });
+  if (decision.engine === 'onnx') {
+    const graph: BackboneGraphSpec = { ...embedding.arch, inputSize: config.inputSize, preprocess: config };
+    const { engine } = await createOnnxBackboneEngine(arch.id, m.state, graph, options.onnx);
     onProgress?.(1);
-    if (arch.family === 'resnet' && (options.foldBatchNorm ?? true)) {
-      // Inference only: every batch norm folded into its convolution, which then runs fused
-      // with its bias and ReLU (about 15 % faster on wasm); the layers model is freed.
-      const folded = foldResNet(model, embedding.graph.config as Partial<ResNetConfig>);
-      model.dispose();
-      const topology = `resnet-folded:${JSON.stringify(embedding.graph.config)}`;
-      const weightsKey = tfjsWeightsKey({ weights: folded.weights.map((t) => ({ read: () => t })), layers: [] }, topology);
-      return { model: { forward: folded.forward, dispose: folded.dispose, ...(weightsKey ? { weightsKey } : {}) }, config, report };
-    }
-    return {
-      model: {
-        forward: (x: tf.Tensor4D) => model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor,
-        dispose: () => model.dispose(),
-        weightsKey: tfjsWeightsKey(model),
-      },
-      config,
-      report,
-    };
+    return { engine, config, report };
+  }
+  const model = tfjsCheckpointModel({
+    owner,
+    arch: embedding.arch,
+    state: m.state,
+    missing: m.missing,
+    foldBatchNorm: options.foldBatchNorm ?? true,
+    description: m.found.description,
+  });
+  try {
+    aborted('after loading the weights');
   } catch (e) {
     model.dispose();
     throw e;
   }
+  onProgress?.(1);
+  return { engine: new TfjsEmbeddingEngine(model, config.embeddingDim), config, report };
 }

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BackendUnavailableError, InvalidArgumentError, ShapeError } from '../errors/index.js';
-import type { EmbeddingModel } from './backbone.js';
-import { textSha256, tfjsWeightsKey } from './backbone-fingerprint.js';
+import type { EmbeddingModel } from './engines/tfjs/embedding-model.js';
+import { textSha256 } from './text-sha256.js';
+import { tfjsWeightsKey } from './engines/tfjs/weights-key.js';
 import { closeNames, quoteList } from './close-names.js';
 import { resolveInputSize } from '../image/preprocess-spec.js';
 import { type BackboneConfigInit } from './config.js';

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EmbeddingMatrix } from '../data/embedding-matrix.js';
 import { throwIfAborted } from '../errors/throw-if-aborted.js';
+import { nextMacrotask } from '../host/next-macrotask.js';
 import { Sha256, sha256Hex, toHex } from '../io/sha256.js';
-import type { EmbedOptions } from '../backbone/backbone.js';
+import type { EmbedOptions } from '../backbone/embed-options.js';
 import type { BackboneFingerprint } from '../backbone/backbone-fingerprint.js';
 import { resolveEmbeddingCache } from './embedding-cache.js';
 import { isDecodedImage, toImageRuns, type ImageRuns } from '../image/image-runs.js';
@@ -139,11 +140,6 @@ async function keyImages(owner: string, images: ImageInput, range: EmbedOptions[
     return { count: runs.count, keyed: await keyArray(images as ImageArray, effective) };
   }
   return { count: runs.count, keyed: await keyList(images, runs) };
-}
-
-/** Lets timers (and so abort requests) run between batches, as the uncached `embed` does. */
-function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**

@@ -175,10 +175,13 @@ function checkedChannels(owner: string, c: number, shape: readonly number[], hin
   return c;
 }
 
-function checkedSize(owner: string, shape: readonly number[]): void {
-  if (!shape.every((d) => Number.isInteger(d) && d >= 0) || shape.slice(1).some((d) => d === 0)) {
-    throw new ShapeError(`${owner}: image dimensions must be positive integers; received shape [${shape.join(', ')}].`);
+/** The count, size and channels of `[n, h, w, c]` (or `[n, h, w]`: grayscale), checked; `shape` is the caller's, for messages. */
+function checkedDims(owner: string, dims: readonly number[], shape: readonly number[], hint: string): Pick<ImageSource, 'count' | 'height' | 'width' | 'channels'> {
+  if (!dims.every((d) => Number.isInteger(d) && d >= 0) || dims.slice(1).some((d) => d === 0)) {
+    throw new ShapeError(`${owner}: image dimensions must be positive integers; received shape [${dims.join(', ')}].`);
   }
+  const [count, height, width, c = 1] = dims as [number, number, number, number?];
+  return { count, height, width, channels: checkedChannels(owner, c, shape, hint) };
 }
 
 function checkRange(owner: string, range: PixelRange, min: number, max: number, dtype: string): void {
@@ -240,14 +243,13 @@ function fromTensor(owner: string, images: tf.Tensor, range: PixelRange | undefi
     );
   }
   const shape4 = single ? [1, ...images.shape] : images.shape;
-  checkedSize(owner, shape4);
-  const [count, height, width, c] = shape4 as [number, number, number, number];
-  const channels = checkedChannels(
+  const dims = checkedDims(
     owner,
-    c,
+    shape4,
     images.shape,
     single ? 'A rank-3 tensor is one HWC image; for a grayscale batch [n, h, w] use tf.expandDims(x, -1).' : '',
   );
+  const { count, height, width, channels } = dims;
   const effective = range ?? (images.dtype === 'int32' ? '0-255' : '0-1');
   if (count > 0) {
     // One reduction over the input is cheap next to a forward pass and catches the most
@@ -256,10 +258,7 @@ function fromTensor(owner: string, images: tf.Tensor, range: PixelRange | undefi
     checkRange(owner, effective, min as number, max as number, images.dtype);
   }
   return {
-    count,
-    height,
-    width,
-    channels,
+    ...dims,
     range: effective,
     batch: (start, end) =>
       tf.tidy(() => {
@@ -280,9 +279,8 @@ function fromArray(owner: string, images: ImageArray, range: PixelRange | undefi
         'A single image is [1, h, w, c].',
     );
   }
-  checkedSize(owner, shape);
-  const [count, height, width] = shape as [number, number, number];
-  const channels = checkedChannels(owner, shape.length === 3 ? 1 : (shape[3] as number), shape, '');
+  const dims = checkedDims(owner, shape, shape, '');
+  const { count, height, width, channels } = dims;
   const perImage = height * width * channels;
   if (data.length !== count * perImage) {
     throw new ShapeError(
@@ -292,10 +290,7 @@ function fromArray(owner: string, images: ImageArray, range: PixelRange | undefi
   const effective = range ?? defaultArrayRange(owner, data);
   checkPixelValues(owner, data, effective);
   return {
-    count,
-    height,
-    width,
-    channels,
+    ...dims,
     range: effective,
     batch: (start, end) => {
       const view = data.subarray(start * perImage, end * perImage);

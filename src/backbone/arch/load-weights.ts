@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { CheckpointFormatError, InvalidArgumentError } from '../../errors/index.js';
+import { hwioToOihw, oihwToHwio, transpose2d } from './torch-weights.js';
 
 /**
  * One tensor of a PyTorch state dict, as a checkpoint reader hands it over: row-major float32
@@ -153,25 +154,32 @@ function toTfLayout(data: Float32Array, slot: Slot): Float32Array {
   // caller's array (often a view into a whole checkpoint file) as the weight's storage.
   if (slot.layout === 'same') return data.slice();
   const s = slot.variable.shape as number[];
-  const out = new Float32Array(data.length);
-  if (slot.layout === 'linear') {
-    const [inDim, outDim] = s;
-    for (let o = 0; o < outDim; o++) {
-      for (let i = 0; i < inDim; i++) out[i * outDim + o] = data[o * inDim + i];
-    }
-    return out;
-  }
+  if (slot.layout === 'linear') return transpose2d(data, s[1], s[0]);
   const [kh, kw, inC, outC] = s;
-  for (let o = 0; o < outC; o++) {
-    for (let i = 0; i < inC; i++) {
-      for (let y = 0; y < kh; y++) {
-        for (let x = 0; x < kw; x++) {
-          out[((y * kw + x) * inC + i) * outC + o] = data[((o * inC + i) * kh + y) * kw + x];
-        }
-      }
-    }
-  }
-  return out;
+  return oihwToHwio(data, [outC, inC, kh, kw]);
+}
+
+/** The inverse of {@link toTfLayout}: a tfjs weight's values in PyTorch's layout. */
+function toTorchLayout(data: Float32Array, slot: Slot): Float32Array {
+  const s = slot.variable.shape as number[];
+  if (slot.layout === 'same') return data.slice();
+  if (slot.layout === 'linear') return transpose2d(data, s[0], s[1]);
+  const [kh, kw, inC, outC] = s;
+  return hwioToOihw(data, [kh, kw, inC, outC]);
+}
+
+/**
+ * @internal The model's weights as a PyTorch state dict (keys and layouts as
+ * {@link loadTorchStateDict} reads them): what a model holds after a partial load, initial
+ * values included.
+ */
+export function torchStateDictOf(model: tfl.LayersModel): Map<string, TorchTensor> {
+  return new Map(
+    modelSlots(model).map((slot) => {
+      const data = slot.variable.read().dataSync() as Float32Array;
+      return [slot.key, { shape: torchShape(slot), data: toTorchLayout(data, slot) }] as const;
+    }),
+  );
 }
 
 function listKeys(keys: readonly string[]): string {
@@ -213,6 +221,34 @@ export function torchStateDictSpec(model: tfl.LayersModel): TorchStateDictEntry[
 }
 
 /**
+ * @internal What of `stateDict` does not fit the weights of `spec` (keys it lacks are not
+ * misfits): one line per tensor of the wrong shape or length.
+ */
+export function stateDictMisfits(spec: readonly TorchStateDictEntry[], stateDict: ReadonlyMap<string, TorchTensor>): string[] {
+  const misfits: string[] = [];
+  for (const { key, shape: want } of spec) {
+    const t = stateDict.get(key);
+    if (t === undefined) continue;
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
+      misfits.push(`'${key}': expected [${want.join(', ')}], received [${t.shape.join(', ')}]`);
+    } else if (!(t.data instanceof Float32Array) || t.data.length !== size) {
+      const got = t.data instanceof Float32Array ? `${t.data.length}` : 'no Float32Array of';
+      misfits.push(`'${key}': shape [${t.shape.join(', ')}] needs ${size} float32 values, received ${got} values`);
+    }
+  }
+  return misfits;
+}
+
+/** @internal The error for {@link stateDictMisfits}' findings against model `name`. */
+export function misfitError(name: string, misfits: readonly string[]): CheckpointFormatError {
+  return new CheckpointFormatError(
+    `State dict does not fit model '${name}': ${misfits.join('; ')}. Check that the ` +
+      `checkpoint is for this architecture and config (width, patch size, image size).`,
+  );
+}
+
+/**
  * Copy a PyTorch-named state dict (torchvision ResNet or timm / DINO ViT names) into a model
  * built by {@link buildResNet} or {@link buildVisionTransformer}, transposing convolutions
  * (OIHW -> HWIO) and linears (`(out, in)` -> `(in, out)`).
@@ -249,30 +285,8 @@ export function loadTorchStateDict(
     (k) => !expected.has(k) && !ignore.some((re) => re.test(k)),
   );
 
-  const misfits: string[] = [];
-  for (const slot of slots) {
-    const t = stateDict.get(slot.key);
-    if (t === undefined) continue;
-    const want = torchShape(slot);
-    const size = t.shape.reduce((a, b) => a * b, 1);
-    if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
-      misfits.push(
-        `'${slot.key}': expected [${want.join(', ')}], received [${t.shape.join(', ')}]`,
-      );
-    } else if (!(t.data instanceof Float32Array) || t.data.length !== size) {
-      const got = t.data instanceof Float32Array ? `${t.data.length}` : 'no Float32Array of';
-      misfits.push(
-        `'${slot.key}': shape [${t.shape.join(', ')}] needs ${size} float32 values, ` +
-          `received ${got} values`,
-      );
-    }
-  }
-  if (misfits.length > 0) {
-    throw new CheckpointFormatError(
-      `State dict does not fit model '${model.name}': ${misfits.join('; ')}. Check that the ` +
-        `checkpoint is for this architecture and config (width, patch size, image size).`,
-    );
-  }
+  const misfits = stateDictMisfits(slots.map((slot) => ({ key: slot.key, shape: torchShape(slot) })), stateDict);
+  if (misfits.length > 0) throw misfitError(model.name, misfits);
   if (strict && (missing.length > 0 || unexpected.length > 0)) {
     const parts = [];
     if (missing.length > 0) parts.push(`missing keys ${listKeys(missing)}`);

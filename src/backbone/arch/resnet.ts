@@ -101,31 +101,23 @@ function relu(x: Node, name: string): Node {
   return apply(tfl.layers.reLU({ name }), x);
 }
 
-/** torchvision's `Bottleneck.forward`; a stride or a change of width adds the downsample. */
-function bottleneck(
-  x: Node,
-  prefix: string,
-  inplanes: number,
-  planes: number,
-  stride: number,
-  widthPerGroup: number,
-): Node {
-  const inner = Math.floor(planes * (widthPerGroup / 64));
-  const p = (name: string): string => `${prefix}.${name}`;
-  let out = relu(batchNorm(conv(x, p('conv1'), inner, 1, 1, 0), p('bn1')), p('relu1'));
-  out = relu(batchNorm(conv(out, p('conv2'), inner, 3, stride, 1), p('bn2')), p('relu2'));
-  out = batchNorm(conv(out, p('conv3'), planes * EXPANSION, 1, 1, 0), p('bn3'));
-  let identity = x;
-  if (stride !== 1 || inplanes !== planes * EXPANSION) {
-    const down = conv(x, p('downsample.0'), planes * EXPANSION, 1, stride, 0);
-    identity = batchNorm(down, p('downsample.1'));
-  }
+/** PyTorch `Conv2d(bias=False)` and `BatchNorm2d`, from the layout. */
+function convBn(x: Node, s: ResNetConvBn): Node {
+  return batchNorm(conv(x, s.conv, s.out, s.kernel, s.stride, s.pad), s.bn);
+}
+
+/** torchvision's `Bottleneck.forward`. */
+function bottleneck(x: Node, b: ResNetBlock): Node {
+  const p = (name: string): string => `${b.prefix}.${name}`;
+  let out = relu(convBn(x, b.conv1), p('relu1'));
+  out = relu(convBn(out, b.conv2), p('relu2'));
+  out = convBn(out, b.conv3);
+  const identity = b.downsample ? convBn(x, b.downsample) : x;
   return relu(apply(tfl.layers.add({ name: p('add') }), [out, identity]), p('relu'));
 }
 
-function resolve(config: Partial<ResNetConfig>): ResNetConfig {
+function resolve(config: Partial<ResNetConfig>, owner: string): ResNetConfig {
   const c = { ...RESNET50_CONFIG, ...config };
-  const owner = 'buildResNet';
   if (!Array.isArray(c.layers) || c.layers.length !== 4) {
     throw new InvalidArgumentError(
       `${owner}: layers must list the blocks of the 4 stages, e.g. [3, 4, 6, 3]; received ` +
@@ -144,6 +136,69 @@ function resolve(config: Partial<ResNetConfig>): ResNetConfig {
   return c;
 }
 
+/** @internal A convolution and the batch norm after it, by their PyTorch module names. */
+export interface ResNetConvBn {
+  readonly conv: string;
+  readonly bn: string;
+  readonly in: number;
+  readonly out: number;
+  readonly kernel: number;
+  readonly stride: number;
+  /** Symmetric zero padding, as PyTorch's `padding`. */
+  readonly pad: number;
+}
+
+/** @internal torchvision's `Bottleneck` (V1.5: stride on the 3x3 conv); a stride or a change of width adds the downsample. */
+export interface ResNetBlock {
+  /** Module path, `layer<stage>.<block>`. */
+  readonly prefix: string;
+  readonly conv1: ResNetConvBn;
+  readonly conv2: ResNetConvBn;
+  readonly conv3: ResNetConvBn;
+  readonly downsample?: ResNetConvBn;
+}
+
+/**
+ * @internal Every convolution of a Bottleneck ResNet in forward order: the one description
+ * that the tfjs-layers model, the folded tfjs model, the ONNX graph and the list of expected
+ * weights are all built from.
+ */
+export interface ResNetLayout {
+  readonly config: ResNetConfig;
+  readonly stem: ResNetConvBn;
+  readonly blocks: readonly ResNetBlock[];
+  /** Width of the pooled embedding, `32 * width`. */
+  readonly dim: number;
+}
+
+/** @internal The layout of a ResNet config; throws an {@link InvalidArgumentError} for a malformed one. */
+export function resnetLayout(config: Partial<ResNetConfig> = {}, owner = 'buildResNet'): ResNetLayout {
+  const c = resolve(config, owner);
+  const convBn = (conv: string, bn: string, inC: number, out: number, kernel: number, stride: number): ResNetConvBn =>
+    ({ conv, bn, in: inC, out, kernel, stride, pad: (kernel - 1) >> 1 });
+  const blocks: ResNetBlock[] = [];
+  let inplanes = c.width;
+  c.layers.forEach((count, stage) => {
+    const planes = c.width * 2 ** stage;
+    const inner = Math.floor(planes * (c.widthPerGroup / 64));
+    const out = planes * EXPANSION;
+    for (let b = 0; b < count; b++) {
+      const stride = stage > 0 && b === 0 ? 2 : 1;
+      const prefix = `layer${stage + 1}.${b}`;
+      const p = (name: string): string => `${prefix}.${name}`;
+      blocks.push({
+        prefix,
+        conv1: convBn(p('conv1'), p('bn1'), inplanes, inner, 1, 1),
+        conv2: convBn(p('conv2'), p('bn2'), inner, inner, 3, stride),
+        conv3: convBn(p('conv3'), p('bn3'), inner, out, 1, 1),
+        ...(stride !== 1 || inplanes !== out ? { downsample: convBn(p('downsample.0'), p('downsample.1'), inplanes, out, 1, stride) } : {}),
+      });
+      inplanes = out;
+    }
+  });
+  return { config: c, stem: convBn('conv1', 'bn1', 3, c.width, 7, 2), blocks, dim: inplanes };
+}
+
 /**
  * Dimension of the embedding {@link buildResNet} outputs for a config: `32 * width`.
  *
@@ -155,7 +210,7 @@ function resolve(config: Partial<ResNetConfig>): ResNetConfig {
  * ```
  */
 export function resnetEmbeddingDim(config: Partial<ResNetConfig> = {}): number {
-  return resolve(config).width * 8 * EXPANSION;
+  return resolve(config, 'resnetEmbeddingDim').width * 8 * EXPANSION;
 }
 
 /**
@@ -181,24 +236,16 @@ export function resnetEmbeddingDim(config: Partial<ResNetConfig> = {}): number {
  * ```
  */
 export function buildResNet(config: Partial<ResNetConfig> = {}): tfl.LayersModel {
-  const c = resolve(config);
+  const { config: c, stem, blocks } = resnetLayout(config);
   const image = tfl.input({ name: 'image', shape: imageInputShape('buildResNet', c.inputSize) });
-  let x = relu(batchNorm(conv(image, 'conv1', c.width, 7, 2, 3), 'bn1'), 'relu');
+  let x = relu(convBn(image, stem), 'relu');
   // PyTorch pads max pooling with -inf; zeros are equivalent here because the input is a ReLU
   // output (>= 0) and every 3x3 window with padding 1 still covers at least one real pixel,
   // so a padded zero can never exceed that window's true maximum.
   x = apply(tfl.layers.zeroPadding2d({ name: 'maxpool.pad', padding: 1 }), x);
   const maxPool = tfl.layers.maxPooling2d({ name: 'maxpool', poolSize: 3, strides: 2 });
   x = apply(maxPool, x);
-  let inplanes = c.width;
-  c.layers.forEach((blocks, stage) => {
-    const planes = c.width * 2 ** stage;
-    for (let b = 0; b < blocks; b++) {
-      const stride = stage > 0 && b === 0 ? 2 : 1;
-      x = bottleneck(x, `layer${stage + 1}.${b}`, inplanes, planes, stride, c.widthPerGroup);
-      inplanes = planes * EXPANSION;
-    }
-  });
+  for (const b of blocks) x = bottleneck(x, b);
   const embedding = apply(tfl.layers.globalAveragePooling2d({ name: 'avgpool' }), x);
   return tfl.model({ name: c.name, inputs: image, outputs: embedding });
 }

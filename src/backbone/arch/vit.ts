@@ -121,7 +121,8 @@ function apply(layer: tfl.layers.Layer, x: Node | Node[]): Node {
   return layer.apply(x) as Node;
 }
 
-function resolve(config: Partial<ViTConfig>): ViTConfig {
+/** @internal The config with defaults filled in; throws an {@link InvalidArgumentError} for a malformed one. */
+export function resolveViTConfig(config: Partial<ViTConfig>): ViTConfig {
   const c = { ...VIT_SMALL_CONFIG, ...config };
   const owner = 'buildVisionTransformer';
   for (const key of ['imgSize', 'patchSize', 'dim', 'depth', 'numHeads', 'nLastBlocks'] as const) {
@@ -173,7 +174,7 @@ function resolve(config: Partial<ViTConfig>): ViTConfig {
  * ```
  */
 export function vitEmbeddingDim(config: Partial<ViTConfig> = {}): number {
-  const c = resolve(config);
+  const c = resolveViTConfig(config);
   if (c.embedding === 'cls+avgpool') return 2 * c.dim;
   if (c.embedding === 'lastBlocksCls') return c.nLastBlocks * c.dim;
   return c.dim;
@@ -222,7 +223,7 @@ function block(x: Node, prefix: string, c: ViTConfig): Node {
  * ```
  */
 export function buildVisionTransformer(config: Partial<ViTConfig> = {}): tfl.LayersModel {
-  const c = resolve(config);
+  const c = resolveViTConfig(config);
   const shape = imageInputShape('buildVisionTransformer', c.inputSize);
   const image = tfl.input({ name: 'image', shape });
   const patches = tfl.layers.conv2d({

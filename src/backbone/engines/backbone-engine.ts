@@ -2,7 +2,8 @@ import { resnetEmbeddingDim } from '../arch/resnet.js';
 import { vitEmbeddingDim } from '../arch/vit.js';
 import { GRAPH_VERSION, buildBackboneOnnx, type BackboneGraphSpec } from './onnx/backbone-graph.js';
 import type { TorchTensor } from '../arch/load-weights.js';
-import { cachedOnnxBuild, onnxCacheKey, stateDictDigest, textDigest, type OnnxCacheOptions } from './onnx-cache.js';
+import { cachedOnnxBuild, onnxCacheKey, stateDictDigest, type OnnxCacheOptions } from './onnx-cache.js';
+import { textSha256 } from '../text-sha256.js';
 import { OnnxEmbeddingEngine } from './onnx-engine.js';
 import { loadOnnxRuntime, type OnnxRuntimeProvider, type OnnxSessionOptions } from './onnx-runtime.js';
 // Named in the TSDoc below.
@@ -91,12 +92,14 @@ export async function createOnnxBackboneEngine(
   const weights = options.weightsKey ?? (await stateDictDigest(state));
   const description = JSON.stringify({ v: GRAPH_VERSION, contrib: spec.contribOps ?? true, family: spec.family, config: spec.config ?? {}, inputSize: spec.inputSize, mean: spec.preprocess?.mean, std: spec.preprocess?.std, filter: spec.preprocess?.interpolation, weights });
   const embedding = spec.family === 'vit' ? `${spec.config?.embedding ?? 'cls'}${spec.config?.nLastBlocks ?? ''}` : 'avgpool';
-  const key = onnxCacheKey([id, spec.inputSize.join('x'), embedding, `g${GRAPH_VERSION}`], textDigest(description));
+  // The weights and everything the graph was built with: also the embedding cache's weights key.
+  const weightsKey = textSha256(description);
+  const key = onnxCacheKey([id, spec.inputSize.join('x'), embedding, `g${GRAPH_VERSION}`], weightsKey);
   const dim = spec.family === 'vit' ? vitEmbeddingDim(spec.config) : resnetEmbeddingDim(spec.config);
   const built = await cachedOnnxBuild(key, options, () => buildBackboneOnnx(state, spec).bytes, options.onCacheError);
   const buildMs = performance.now() - t0;
   const t1 = performance.now();
-  const engine = await OnnxEmbeddingEngine.create(owner, rt, built.bytes, { id, layout: 'NCHW', inputSize: spec.inputSize, embeddingDim: dim }, options);
+  const engine = await OnnxEmbeddingEngine.create(owner, rt, built.bytes, { id, layout: 'NCHW', inputSize: spec.inputSize, embeddingDim: dim, weightsKey }, options);
   const report: OnnxEngineReport = {
     runtime: rt.description,
     cacheKey: key,
@@ -106,6 +109,5 @@ export async function createOnnxBackboneEngine(
     sessionMs: performance.now() - t1,
     bytes: built.bytes.length,
   };
-  // The weights and everything the graph was built with: the embedding cache's weights key.
-  return { engine, report, weightsKey: textDigest(description) };
+  return { engine, report, weightsKey };
 }

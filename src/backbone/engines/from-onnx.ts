@@ -65,8 +65,6 @@ export interface FromOnnxOptions extends Partial<Omit<PreprocessSpecInit, 'input
 export interface LoadedOnnxBackbone {
   readonly engine: OnnxEmbeddingEngine;
   readonly config: BackboneConfig;
-  /** SHA-256 of the graph the session runs (the model with dvme's front spliced in), for the embedding cache. */
-  readonly weightsKey: () => Promise<string>;
 }
 
 async function readSource(owner: string, source: unknown, options: FromOnnxOptions): Promise<Uint8Array> {
@@ -162,18 +160,16 @@ export async function loadOnnxBackboneModel(owner: string, source: OnnxModelSour
     inputSize,
     preprocess: { mean: options.mean, std: options.std, interpolation: options.interpolation ?? 'bilinear' },
   });
-  const engine = await OnnxEmbeddingEngine.create(
-    owner,
-    rt,
-    spliced,
-    { id: probeConfig.id, layout, inputSize, output: SPLICED_OUTPUT, ...(typeof batch === 'number' && batch > 0 ? { fixedBatch: batch } : {}) },
-    options,
-  );
-  // Hashed now, off the main thread where WebCrypto is, so that the graph's bytes need not be kept.
-  const digest = sha256Hex(spliced);
-  digest.catch(() => undefined);
+  // The SHA-256 of the graph the session runs (the model with dvme's front spliced in) keys the
+  // embedding cache. Hashed now, off the main thread where WebCrypto is, so that the graph's
+  // bytes need not be kept.
+  const weightsKey = sha256Hex(spliced);
+  weightsKey.catch(() => undefined);
+  const fixedBatch = typeof batch === 'number' && batch > 0 ? { fixedBatch: batch } : {};
+  const init = { id: probeConfig.id, layout, inputSize, output: SPLICED_OUTPUT, weightsKey, ...fixedBatch };
+  const engine = await OnnxEmbeddingEngine.create(owner, rt, spliced, init, options);
   try {
-    return { engine, config: resolveBackboneConfig(owner, probeConfig, engine.embeddingDim), weightsKey: () => digest };
+    return { engine, config: resolveBackboneConfig(owner, probeConfig, engine.embeddingDim) };
   } catch (e) {
     engine.dispose();
     throw e;

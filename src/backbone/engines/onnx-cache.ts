@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../../errors/index.js';
 import { Sha256, sha256Hex } from '../../io/sha256.js';
 import { openPlatformCache, type DownloadCache } from '../../host/platform.js';
-import type { TorchStateDict } from './onnx/torch-weights.js';
+import type { TorchStateDict } from '../arch/torch-weights.js';
 
 /**
  * Where dvme keeps the `.onnx` files it builds, so that the next load skips the build.
@@ -44,13 +44,6 @@ export async function stateDictDigest(state: TorchStateDict): Promise<string> {
   const h = new Sha256();
   const utf8 = new TextEncoder();
   keys.forEach((k, i) => h.update(utf8.encode(`${k}\u0000${state.get(k)!.shape.join(',')}\u0000${digests[i]}\n`)));
-  return h.hex();
-}
-
-/** @internal SHA-256 (hex) of a string. */
-export function textDigest(text: string): string {
-  const h = new Sha256();
-  h.update(new TextEncoder().encode(text));
   return h.hex();
 }
 

@@ -1,13 +1,13 @@
-import type { EmbedOptions } from '../backbone.js';
+import type { EmbedOptions } from '../embed-options.js';
 import { checkChoice, checkPositiveInteger } from '../../validation/checks.js';
 import { RESIZE_MODES, type Interpolation, type PreprocessSpec } from '../../image/preprocess-spec.js';
 import { runOwner, runSpans } from '../../image/image-runs.js';
 import type { ImageInput } from '../../image/images.js';
 import { planResize, type ResizePlan } from '../../image/preprocess.js';
-import { DisposedError, ShapeError } from '../../errors/index.js';
+import { DisposedError, InvalidArgumentError, ShapeError } from '../../errors/index.js';
 // Named in the TSDoc below.
-import type { AbortError, InvalidArgumentError } from '../../errors/index.js';
-import { throwIfAborted } from '../../errors/throw-if-aborted.js';
+import type { AbortError } from '../../errors/index.js';
+import { embedInBatches, type EmbeddingEngine } from './embedding-engine.js';
 import { FRONT_INPUTS } from './onnx/image-front.js';
 import { createOnnxSession, type OnnxRuntime, type OnnxSessionOptions, type OrtSessionLike, type OrtTensorLike } from './onnx-runtime.js';
 import { toPixelSources, type PixelBatch } from '../../image/pixel-batches.js';
@@ -30,6 +30,11 @@ export interface OnnxEngineInit {
   readonly inputSize: readonly [number, number];
   /** The graph output holding the embedding. @defaultValue `'embedding'` */
   readonly output?: string;
+  /**
+   * What identifies the graph and its weights for the embedding cache: a digest, or a promise
+   * of one still being computed. Without it the backbone cannot use a cache.
+   */
+  readonly weightsKey?: string | Promise<string>;
 }
 
 function int64(ort: OnnxRuntime['ort'], values: readonly number[]): OrtTensorLike {
@@ -79,6 +84,12 @@ function padBatch(batch: PixelBatch, size: number, per: number): PixelBatch {
   return { ...batch, count: size, u8: grow(batch.u8, (n) => new Uint8Array(n)), f32: grow(batch.f32, (n) => new Float32Array(n)) };
 }
 
+/** Logical cores, which onnxruntime sizes its default thread pool from (Node 21+ and browsers). */
+function logicalCores(): number | undefined {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: unknown } }).navigator?.hardwareConcurrency;
+  return typeof n === 'number' ? n : undefined;
+}
+
 /** Global average pooling of an output the graph left as a feature map. */
 function poolFeatureMap(t: OrtTensorLike, layout: 'NCHW' | 'NHWC'): { data: Float32Array; dim: number } {
   const [b, d1, d2, d3] = t.dims;
@@ -113,7 +124,7 @@ function poolFeatureMap(t: OrtTensorLike, layout: 'NCHW' | 'NHWC'): { data: Floa
  * backbone.engine?.runtime; // 'onnxruntime-node 1.30.0'
  * ```
  */
-export class OnnxEmbeddingEngine {
+export class OnnxEmbeddingEngine implements EmbeddingEngine {
   /** Always `'onnx'`. */
   readonly kind = 'onnx' as const;
   /** The onnxruntime package and version that runs the model. */
@@ -214,15 +225,12 @@ export class OnnxEmbeddingEngine {
     let batchSize = checkPositiveInteger(owner, 'batchSize', options.batchSize ?? 16);
     if (this.#init.fixedBatch !== undefined) batchSize = this.#init.fixedBatch;
     const mode = checkChoice(owner, 'resize', options.resize ?? spec.resize, RESIZE_MODES);
-    const { signal, onProgress } = options;
     const sources = await toPixelSources(owner, images, options.range);
     const plans = sources.runs.map((r) => planResize(runOwner(owner, sources, r), r.height, r.width, spec, mode));
-    const n = sources.count;
     const d = this.embeddingDim;
-    const out = new Float32Array(n * d);
-    throwIfAborted(signal, () => `${owner} was aborted before it started.`);
-    for (let start = 0; start < n; start += batchSize) {
-      const end = Math.min(n, start + batchSize);
+    const loop = { owner, count: sources.count, dim: d, batchSize, signal: options.signal, onProgress: options.onProgress };
+    // session.run resolves from a native callback, a macrotask already: no extra yield.
+    return embedInBatches({ ...loop, yieldBetween: false, assertAlive: () => this.#assertAlive(owner) }, async (start, end, out) => {
       // Images of different sizes (a list) run as one session call per run of equal sizes in the batch.
       for (const { run, index, from, to } of runSpans(sources.runs, start, end)) {
         const shape = [run.height, run.width, run.channels] as const;
@@ -232,13 +240,25 @@ export class OnnxEmbeddingEngine {
         }
         out.set(y, (run.start + from) * d);
       }
-      onProgress?.(end, n);
-      if (end < n) {
-        throwIfAborted(signal, () => `${owner} was aborted after ${end} of ${n} images.`);
-        this.#assertAlive(owner);
-      }
+    });
+  }
+
+  /** @internal The graph's digest, for the embedding cache (see `EmbeddingEngine`). */
+  async weightsKey(owner: string): Promise<string> {
+    const key = this.#init.weightsKey;
+    if (key === undefined) {
+      throw new InvalidArgumentError(`${owner}: this ONNX engine was made without a weights key, so an embedding cache cannot key its embeddings.`);
     }
-    return out;
+    return key;
+  }
+
+  /**
+   * @internal What besides the weights decides the output bits: the session settings, and the
+   * machine's core count when onnxruntime picks its thread count.
+   */
+  async describe(): Promise<Record<string, unknown>> {
+    const cores = this.cacheSettings.threads === 0 ? logicalCores() : undefined;
+    return { engine: 'onnx', ...this.cacheSettings, ...(cores === undefined ? {} : { logicalCores: cores }) };
   }
 
   /**

@@ -1,10 +1,11 @@
 import type { BackboneArchitectureId, CheckpointEmbedding } from '../architectures.js';
-import type { Interpolation, ResizeMode } from '../../image/preprocess-spec.js';
+import type { PreprocessSpec } from '../../image/preprocess-spec.js';
 import type { KeyLayoutId } from '../key-layouts.js';
 
 /**
  * How a registered backbone was evaluated by its authors, frozen: the preprocessing and the
- * embedding `loadBackbone` uses unless told otherwise (timm's "pretrained config").
+ * embedding `loadBackbone` uses unless told otherwise (timm's "pretrained config"). `resize` is
+ * the authors' evaluation resize; small images (MedMNIST) are often better with `'direct'`.
  *
  * @remarks Since 0.1.0.
  * @example
@@ -14,19 +15,7 @@ import type { KeyLayoutId } from '../key-layouts.js';
  * // [224, 224], 'lastBlocksCls', 1536
  * ```
  */
-export interface BackbonePretrainedConfig {
-  /** `[height, width]` of the preprocessed image. */
-  readonly inputSize: readonly [number, number];
-  /** Per-channel mean on the 0-1 pixel scale. */
-  readonly mean: readonly [number, number, number];
-  /** Per-channel standard deviation on the 0-1 pixel scale. */
-  readonly std: readonly [number, number, number];
-  /** The authors' evaluation resize; small images (MedMNIST) are often better with `'direct'`. */
-  readonly resize: ResizeMode;
-  /** `inputSize / resize size` of `'shorter-then-crop'` (224 / 256 = 0.875). */
-  readonly cropFraction: number;
-  /** Resampling filter of the resize. */
-  readonly interpolation: Interpolation;
+export interface BackbonePretrainedConfig extends PreprocessSpec {
   /**
    * The embedding: a checkpoint embedding (`'avgpool'`, `'lastBlocksCls'`, `'cls+avgpool'`)
    * or, for tfjs models, `'layer:<name>'`.

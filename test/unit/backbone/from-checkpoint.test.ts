@@ -202,6 +202,29 @@ describe('the architecture table', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('folds a partial ResNet (strict: false) with the initial values of its missing weights, as the layers model runs it', async () => {
+    const fixture = loadParityFixture('resnet-tiny');
+    const x = fixture.get('input/square');
+    const state = new Map(fixture.state());
+    // Batch-norm buffers start deterministic (variance 1, mean 0), so both engines agree on them.
+    state.delete('layer1.0.bn2.running_var');
+    state.delete('layer2.0.downsample.1.running_mean');
+    const bytes = writeSafetensors(state);
+    const before = tf.memory().numTensors;
+    const options = { ...raw, engine: 'tfjs', strict: false } as const;
+    const folded = await Backbone.fromCheckpoint('test_resnet_tiny', bytes, options);
+    const layers = await Backbone.fromCheckpoint('test_resnet_tiny', bytes, { ...options, foldBatchNorm: false });
+    expect(folded.loadReport?.missing).toEqual(['layer1.0.bn2.running_var', 'layer2.0.downsample.1.running_mean']);
+    const a = await folded.embed({ data: x.data, shape: x.shape }, { as: 'array' });
+    const b = await layers.embed({ data: x.data, shape: x.shape }, { as: 'array' });
+    expect(relativeError(a.data, [Array.from(b.data)])).toBeLessThan(1e-5);
+    // The missing weights changed the function: it is no longer the checkpoint's.
+    expect(relativeError(a.data, [Array.from(fixture.get('output/square/avgpool').data)])).toBeGreaterThan(1e-3);
+    folded.dispose();
+    layers.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('test_vit_tiny_patch8 is the parity fixture ViT, with DINO defaults', async () => {
     const fixture = loadParityFixture('vit-tiny');
     const b = await Backbone.fromCheckpoint('test_vit_tiny_patch8', stateFile('vit-tiny'), raw);

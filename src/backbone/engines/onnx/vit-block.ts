@@ -1,5 +1,5 @@
 import { attr, type GraphBuilder } from './graph-builder.js';
-import { requireWeight, transpose2d, type TorchStateDict } from './torch-weights.js';
+import { requireWeight, transpose2d, type TorchStateDict } from '../../arch/torch-weights.js';
 import type { ViTConfig } from '../../arch/vit.js';
 
 /** @internal What the ViT block builders share. */

@@ -2,7 +2,7 @@ import { dinoPositionScale, resizeBicubic } from '../../../image/bicubic.js';
 import { VIT_SMALL_CONFIG, vitEmbeddingDim, type ViTConfig } from '../../arch/vit.js';
 import { InvalidArgumentError } from '../../../errors/index.js';
 import { attr, type GraphBuilder } from './graph-builder.js';
-import { requireWeight, type TorchStateDict } from './torch-weights.js';
+import { requireWeight, type TorchStateDict } from '../../arch/torch-weights.js';
 import { block, layerNorm, type BlockContext } from './vit-block.js';
 
 /**

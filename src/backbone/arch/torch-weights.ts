@@ -1,5 +1,5 @@
-import type { TorchTensor } from '../../arch/load-weights.js';
-import { CheckpointFormatError } from '../../../errors/index.js';
+import type { TorchTensor } from './load-weights.js';
+import { CheckpointFormatError } from '../../errors/index.js';
 
 /**
  * @internal A PyTorch state dict as the graph builders read it: keys without prefix
@@ -38,5 +38,30 @@ export function transpose2d(data: Float32Array, rows: number, cols: number): Flo
     const from = r * cols;
     for (let c = 0; c < cols; c++) out[c * rows + r] = data[from + c];
   }
+  return out;
+}
+
+/** Calls `f(oihw, hwio)` with the flat index of every element of an `[o, i, h, w]` weight in both layouts. */
+function forEachConvIndex([outC, inC, kh, kw]: readonly number[], f: (oihw: number, hwio: number) => void): void {
+  for (let o = 0; o < outC; o++) {
+    for (let i = 0; i < inC; i++) {
+      for (let y = 0; y < kh; y++) {
+        for (let x = 0; x < kw; x++) f(((o * inC + i) * kh + y) * kw + x, ((y * kw + x) * inC + i) * outC + o);
+      }
+    }
+  }
+}
+
+/** @internal A PyTorch convolution weight `[o, i, h, w]` (OIHW) in tfjs' HWIO layout. */
+export function oihwToHwio(data: Float32Array, shape: readonly number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  forEachConvIndex(shape, (oihw, hwio) => (out[hwio] = data[oihw]));
+  return out;
+}
+
+/** @internal A tfjs convolution kernel `[h, w, i, o]` (HWIO) in PyTorch's OIHW layout. */
+export function hwioToOihw(data: Float32Array, [kh, kw, inC, outC]: readonly number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  forEachConvIndex([outC, inC, kh, kw], (oihw, hwio) => (out[oihw] = data[hwio]));
   return out;
 }
