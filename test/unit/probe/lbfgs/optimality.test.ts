@@ -121,8 +121,10 @@ describe('optimality of the L-BFGS solution', () => {
         expect(fit.converged).toBe(true);
         // `loss` is C times scikit-learn's objective.
         expect(Math.abs(fit.loss - p.C * f)).toBeLessThanOrEqual(1e-10 * p.C * f);
-        // scipy's relative-decrease test stops within about 1e-8 of the optimum's value.
-        expect(maxAbs(g)).toBeLessThanOrEqual(1e-4 * (1 + f));
+        // scipy's relative-decrease test stops within about 1e-8 of the optimum's value. A step
+        // that decreases f by less than ftol * f leaves a gradient of about sqrt(2 L ftol f),
+        // and the curvature L grows as 1 / C (the penalty ||W||^2 / 2C): the bound scales so.
+        expect(maxAbs(g)).toBeLessThanOrEqual(1e-4 * (1 + f) * Math.sqrt(Math.max(1, 1 / p.C)));
         const u = direction(theta.length, dirSeed);
         for (const eps of [1e-3, 1e-1]) {
           expect(reference(p, theta.map((v, i) => v + eps * u[i])).f).toBeGreaterThanOrEqual(f * (1 - 1e-8));
