@@ -27,10 +27,12 @@ export async function readCheckpointSource(owner: string, source: CheckpointSour
   if (/^https?:\/\//i.test(source) || (platform !== undefined && !platform.readFile && !/^file:/i.test(source))) {
     const base = (globalThis as { location?: { href?: string } }).location?.href;
     const url = base === undefined ? source : new URL(source, base).href;
-    const { signal, fetch, onProgress } = options;
+    const { signal, fetch, onProgress, maxBytes, idleTimeoutMs } = options;
     // No cache here: caching downloads is the registry's job (loadBackbone).
     const bytes = await download(url, {
       cache: false,
+      ...(maxBytes === undefined ? {} : { maxBytes }),
+      ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
       ...(signal ? { signal } : {}),
       ...(fetch ? { fetch } : {}),
       onProgress: (loaded, total) => (total ? onProgress?.((0.8 * loaded) / total) : undefined),

@@ -4,6 +4,8 @@ import type { AbortError, CheckpointFormatError, DownloadError } from '../errors
 import { throwIfAborted } from '../errors/throw-if-aborted.js';
 import { readCheckpoint, type CheckpointFormat } from '../io/checkpoint.js';
 import type { RawDtype } from '../io/raw-tensor.js';
+// Named in the TSDoc of FromCheckpointOptions.
+import type { DownloadOptions } from '../io/download.js';
 import type { TorchStateDictEntry } from './arch/load-weights.js';
 import { resnetEmbeddingDim } from './arch/resnet.js';
 import { resnetStateDictSpec, vitStateDictSpec } from './arch/state-dict-spec.js';
@@ -80,6 +82,10 @@ export interface FromCheckpointOptions extends Partial<Omit<PreprocessSpecInit, 
   readonly onProgress?: (fraction: number) => void;
   /** `fetch` used for http(s) sources. @defaultValue the global `fetch` */
   readonly fetch?: typeof fetch;
+  /** Most bytes an http(s) source may have, as {@link DownloadOptions.maxBytes}. @defaultValue 2 GiB */
+  readonly maxBytes?: number;
+  /** Longest wait for the server, as {@link DownloadOptions.idleTimeoutMs}. @defaultValue 30 s */
+  readonly idleTimeoutMs?: number;
   /** Cancels a download (a {@link DownloadError} reports HTTP failures) or the load between steps with an {@link AbortError}. */
   readonly signal?: AbortSignal;
   /**

@@ -25,7 +25,7 @@ import { concatBytes } from '../../io/concat-bytes.js';
  * ```
  */
 export interface LoadBackboneOptions
-  extends Pick<DownloadOptions, 'offline' | 'signal' | 'fetch' | 'cacheDir' | 'cache' | 'onProgress'> {
+  extends Pick<DownloadOptions, 'offline' | 'signal' | 'fetch' | 'cacheDir' | 'cache' | 'onProgress' | 'maxBytes' | 'idleTimeoutMs'> {
   /**
    * Your own copy of the weights instead of the registry URL: a local path (Node), a URL, or
    * the bytes (`model.json` path / URL or a `tf.io.IOHandler` for tfjs entries). It is not
@@ -63,8 +63,8 @@ function fileName(url: string): string {
 }
 
 function downloadOptions(options: LoadBackboneOptions): DownloadOptions {
-  const { offline, signal, fetch, cacheDir, cache, onProgress } = options;
-  return { offline, signal, fetch, cacheDir, cache, onProgress };
+  const { offline, signal, fetch, cacheDir, cache, onProgress, maxBytes, idleTimeoutMs } = options;
+  return { offline, signal, fetch, cacheDir, cache, onProgress, maxBytes, idleTimeoutMs };
 }
 
 function preprocessing(entry: TorchBackboneEntry | TfjsBackboneEntry, options: LoadBackboneOptions) {
