@@ -4,8 +4,9 @@
  * The ONNX engine (`Backbone.fromOnnx`, `engine: 'onnx'`) runs on `onnxruntime-web`, with its
  * WebGPU execution provider where the page exposes `navigator.gpu` and wasm otherwise.
  *
- * @remarks dvme's tests run onnxruntime-web's wasm provider (in Node); its WebGPU path is not
- * tested. Pass `onnx: { executionProviders: ['wasm'] }` to keep to wasm.
+ * @remarks dvme's tests run onnxruntime-web's wasm provider (in Node and in headless
+ * Chromium); its WebGPU path is not tested. Pass `onnx: { executionProviders: ['wasm'] }` to
+ * keep to wasm. Bundlers, `.wasm` files and cross-origin isolation: docs/browser.md.
  * @packageDocumentation
  */
 import { type BackendInfo, selectBackend } from './host/backend.js';

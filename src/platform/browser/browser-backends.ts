@@ -92,8 +92,26 @@ export async function importBrowserPeer(pkg: string, handOver: string): Promise<
   }
 }
 
-function hasWebGpu(): boolean {
-  return Boolean((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu);
+type Gpu = { requestAdapter(): Promise<unknown> };
+
+/**
+ * Why WebGPU cannot run here, or undefined when it can. Asked before importing the package:
+ * tfjs only reports "could not initialise" when the browser has `navigator.gpu` but no adapter.
+ */
+async function webGpuMissing(): Promise<string | undefined> {
+  const gpu = (globalThis as { navigator?: { gpu?: Gpu } }).navigator?.gpu;
+  if (!gpu) {
+    return 'this browser exposes no WebGPU (navigator.gpu is undefined: WebGPU needs a secure context, https: or localhost, and a browser that enables it).';
+  }
+  let adapter: unknown = null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch {
+    // As no adapter.
+  }
+  return adapter
+    ? undefined
+    : 'navigator.gpu gave no adapter: no GPU that WebGPU may use here (headless or --disable-gpu, no GPU driver, or a GPU on the browser\'s blocklist; chrome://gpu says which).';
 }
 
 /** @internal The candidates of `dvme/browser`'s `initBackend`, for `selectBackend`. */
@@ -102,11 +120,8 @@ export function browserBackendCandidates(): BackendCandidate[] {
     backend,
     package: pkg,
     load: async () => {
-      if (backend === 'webgpu' && !hasWebGpu()) {
-        throw new BackendUnavailableError(
-          'this browser exposes no WebGPU (navigator.gpu is undefined: WebGPU needs a secure context, https: or localhost, and a browser and GPU that enable it).',
-        );
-      }
+      const missing = backend === 'webgpu' ? await webGpuMissing() : undefined;
+      if (missing) throw new BackendUnavailableError(missing);
       // The app imported the package itself: it registered the backend with tfjs already.
       if (!isPeerSupplied(pkg) && tf.findBackendFactory(backend)) return undefined;
       return importBrowserPeer(pkg, `initBackend({ backends: { ${backend}: () => import('${pkg}') } }), or import '${pkg}' before initBackend`);
