@@ -56,7 +56,7 @@ describe.each<Bundler>(['esbuild', 'vite', 'webpack', 'rollup'])('dvme/browser b
 });
 
 describe('tfjs-backend-wasm files that are not next to the bundle', () => {
-  it("fail with the URL that was tried and the fix, not 'install', and wasmPaths fixes it", async () => {
+  it("fail with the URL that was tried and the fix, not 'install', and wasmPaths fixes it (a folder, with or without its final slash)", async () => {
     await bundle('esbuild', app, join(out, 'nowasm'));
     const missing = await openAndRead<Result>(browser, `${server.url}/nowasm/index.html`);
     expect(missing.result.name).toBe('BackendUnavailableError');
@@ -66,7 +66,7 @@ describe('tfjs-backend-wasm files that are not next to the bundle', () => {
     expect(missing.result.error).toContain("initBackend({ wasmPaths: 'https://your.host/wasm/' })");
     expect(missing.result.error).not.toContain('npm install @tensorflow/tfjs-backend-wasm');
     copyTfjsWasm(join(out, 'wasm-elsewhere'));
-    const found = await openAndRead<Result>(browser, `${server.url}/nowasm/index.html?wasmPaths=/wasm-elsewhere/`);
+    const found = await openAndRead<Result>(browser, `${server.url}/nowasm/index.html?wasmPaths=/wasm-elsewhere`);
     expect(found.result).toMatchObject({ backend: 'wasm', sum: 64 ** 3 });
   });
 });

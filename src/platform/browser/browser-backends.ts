@@ -70,7 +70,8 @@ export function applyBrowserOptions(options: BrowserBackendOptions): void {
   }
   if (options.onnxruntime) supplyPeer('onnxruntime-web', options.onnxruntime);
   if (options.converter) supplyPeer('@tensorflow/tfjs-converter', options.converter);
-  if (options.wasmPaths !== undefined) wasmFolder = options.wasmPaths;
+  // Both packages append file names to the prefix: '/wasm' must mean the folder.
+  if (options.wasmPaths !== undefined) wasmFolder = options.wasmPaths.endsWith('/') ? options.wasmPaths : `${options.wasmPaths}/`;
 }
 
 /**
