@@ -7,6 +7,7 @@ import { tfjsWeightsKey } from './engines/tfjs/weights-key.js';
 import { closeNames, quoteList } from './close-names.js';
 import { resolveInputSize } from '../image/preprocess-spec.js';
 import { type BackboneConfigInit } from './config.js';
+import { importPeer } from '../host/peers.js';
 import { loadTfjsArtifacts, tfjsModelKind, type TfjsModelSource } from './tfjs-artifacts.js';
 
 export type { TfjsModelSource } from './tfjs-artifacts.js';
@@ -170,10 +171,13 @@ type GraphModel = Awaited<ReturnType<Converter['loadGraphModel']>>;
 
 async function importConverter(owner: string): Promise<Converter> {
   try {
-    return await import('@tensorflow/tfjs-converter');
+    // By name: a literal import() would fail the bundling of apps that lack this optional peer.
+    return (await importPeer('@tensorflow/tfjs-converter')) as Converter;
   } catch (e) {
     throw new BackendUnavailableError(
-      `${owner}: this model is a tfjs GraphModel, which needs @tensorflow/tfjs-converter: npm install @tensorflow/tfjs-converter`,
+      `${owner}: this model is a tfjs GraphModel, which needs @tensorflow/tfjs-converter, and importing it failed ` +
+        `(${e instanceof Error ? e.message.split('\n')[0] : String(e)}). Install it (npm install @tensorflow/tfjs-converter); ` +
+        "in a bundled browser app, also hand it to dvme: initBackend({ converter: () => import('@tensorflow/tfjs-converter') }).",
       { cause: e },
     );
   }

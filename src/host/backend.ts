@@ -23,10 +23,12 @@ export interface BackendCandidate {
   /** Imports the package; a literal `import()` so bundlers can see it. */
   readonly load: () => Promise<unknown>;
   /**
-   * Runs after `load` and before `tf.setBackend` (dvme/node starts wasm threads here); the
-   * returned `finish` runs once the backend has started or failed, and may add to the report.
+   * Runs after `load` and before `tf.setBackend` (dvme/node starts wasm threads here, dvme/browser
+   * finds the wasm files); the returned `finish` runs once the backend has started or failed, and
+   * may add to the report. A `load` or `prepare` that throws a {@link BackendUnavailableError}
+   * passes the backend over with that error's message as the reason.
    */
-  readonly prepare?: (module: unknown) => BackendPreparation;
+  readonly prepare?: (module: unknown) => BackendPreparation | Promise<BackendPreparation>;
 }
 
 /**
@@ -46,7 +48,11 @@ export interface BackendPreparation {
    * ask for one more plain `tf.setBackend` (`retry`, e.g. wasm with one thread after a failed
    * threaded start); `finish` is then called again with that attempt's outcome.
    */
-  finish(started: boolean): Pick<BackendInfo, 'threads' | 'notes'> & { readonly retry?: boolean };
+  finish(started: boolean): Pick<BackendInfo, 'threads' | 'notes'> & {
+    readonly retry?: boolean;
+    /** After a failure: the reason to report instead of tfjs's (one that says how to fix it). */
+    readonly reason?: string;
+  };
 }
 
 /**
@@ -120,19 +126,24 @@ export async function selectBackend(
   candidates: readonly BackendCandidate[],
 ): Promise<BackendInfo> {
   const skipped: { backend: string; package: string; reason: string }[] = [];
+  // Packages that failed to import as not installed: the only ones the final error says to install.
+  const missing = new Set<string>();
   for (const c of candidates) {
     let loaded: unknown;
     try {
       loaded = await c.load();
     } catch (e) {
-      skipped.push({ backend: c.backend, package: c.package, reason: importFailure(c.package, e) });
+      const failure = importFailure(c.package, e);
+      if (failure.missing) missing.add(c.package);
+      skipped.push({ backend: c.backend, package: c.package, reason: failure.reason });
       continue;
     }
     let prepared: BackendPreparation | undefined;
     try {
-      prepared = c.prepare?.(loaded);
+      prepared = await c.prepare?.(loaded);
     } catch (e) {
-      skipped.push({ backend: c.backend, package: c.package, reason: `could not prepare it: ${message(e)}` });
+      const reason = BackendUnavailableError.is(e) ? e.message : `could not prepare it: ${message(e)}`;
+      skipped.push({ backend: c.backend, package: c.package, reason });
       continue;
     }
     let { ok, failure } = await start(c.backend);
@@ -142,7 +153,8 @@ export async function selectBackend(
       extra = prepared?.finish(ok) ?? {};
     }
     if (!ok) {
-      skipped.push({ backend: c.backend, package: c.package, reason: failure ?? 'tfjs could not initialise it on this platform' });
+      const reason = extra.reason ?? failure ?? 'tfjs could not initialise it on this platform';
+      skipped.push({ backend: c.backend, package: c.package, reason });
       continue;
     }
     const version = packageVersion(loaded, c.package);
@@ -158,12 +170,16 @@ export async function selectBackend(
     return chosen;
   }
   const tried = skipped.map((s) => `  - ${s.package} (backend '${s.backend}'): ${s.reason}`).join('\n');
-  const install = candidates.map((c) => c.package).join(' or ');
-  throw new BackendUnavailableError(
-    `dvme/${entrypoint} found no usable tfjs backend. Tried:\n${tried}\n` +
-      `Install one of them, e.g. npm install ${candidates[candidates.length - 1]?.package ?? install}` +
-      (candidates.length > 1 ? ` (or ${install}).` : '.'),
-  );
+  // Only packages that are missing are worth installing; an installed one that failed has its fix above.
+  const absent = candidates.map((c) => c.package).filter((p) => missing.has(p));
+  const last = absent[absent.length - 1];
+  const install =
+    last === undefined
+      ? ''
+      : absent.length === skipped.length
+        ? `\nInstall one of them, e.g. npm install ${last}` + (absent.length > 1 ? ` (or ${absent.join(' or ')}).` : '.')
+        : `\nOr install another one: npm install ${absent.join(' or ')}.`;
+  throw new BackendUnavailableError(`dvme/${entrypoint} found no usable tfjs backend. Tried:\n${tried}${install}`);
 }
 
 /** One `tf.setBackend`, its failure as a reason instead of a throw. */
@@ -190,7 +206,9 @@ function packageVersion(module: unknown, pkg: string): string | undefined {
   return typeof own === 'string' ? own : undefined;
 }
 
-function importFailure(pkg: string, e: unknown): string {
+function importFailure(pkg: string, e: unknown): { reason: string; missing: boolean } {
+  // The loader's own words (dvme/browser: a page that cannot import the package by name).
+  if (BackendUnavailableError.is(e)) return { reason: e.message, missing: false };
   const code = (e as { code?: string } | null)?.code;
   // Node sets a code; bundlers and dev servers (Vite, webpack) only say it in words.
   const text = message(e);
@@ -199,9 +217,9 @@ function importFailure(pkg: string, e: unknown): string {
     code === 'MODULE_NOT_FOUND' ||
     /Cannot find (module|package)|Could not resolve|Failed to resolve module/i.test(text)
   ) {
-    return `not installed (npm install ${pkg})`;
+    return { reason: `not installed (npm install ${pkg})`, missing: true };
   }
-  return `installed but failed to load: ${text}`;
+  return { reason: `installed but failed to load: ${text}`, missing: false };
 }
 
 function message(e: unknown): string {

@@ -149,6 +149,8 @@ function firstLine(e: unknown): string {
 
 /** @internal Why an import failed, in words a user can act on. */
 export function describeImportFailure(pkg: string, e: unknown): string {
+  // A loader that already said why in words (dvme/browser: a page that cannot import it by name).
+  if (BackendUnavailableError.is(e)) return e.message;
   const code = (e as { code?: unknown } | null)?.code;
   const text = firstLine(e);
   // Node sets a code; bundlers and dev servers only say it in words.

@@ -1,6 +1,7 @@
 import { registerEngineProbes } from '../../backbone/engines/engine-select.js';
 import { registerOnnxRuntime, type OnnxRuntimeProvider } from '../../backbone/engines/onnx-runtime.js';
 import type { BackendInfo } from '../../host/backend.js';
+import { browserWasmPaths, importBrowserPeer } from './browser-backends.js';
 
 /**
  * @internal onnxruntime-web for the ONNX engine: its WebGPU execution provider where the page
@@ -12,8 +13,16 @@ import type { BackendInfo } from '../../host/backend.js';
 export function browserOnnxRuntime(navigator: { readonly gpu?: unknown } | undefined): OnnxRuntimeProvider {
   return {
     package: 'onnxruntime-web',
-    // The default import of onnxruntime-web includes the WebGPU (JSEP) build.
-    load: () => import('onnxruntime-web'),
+    // The default import of onnxruntime-web includes the WebGPU (JSEP) build. Not a literal
+    // import(): that would fail the bundling of apps without onnxruntime-web (see host/peers).
+    load: async () => {
+      const ort = await importBrowserPeer('onnxruntime-web', "initBackend({ onnxruntime: () => import('onnxruntime-web') })");
+      const wasm = (ort as { env?: { wasm?: { wasmPaths?: unknown } } } | undefined)?.env?.wasm;
+      const folder = browserWasmPaths();
+      // The app's own ort.env.wasm.wasmPaths wins over initBackend's.
+      if (wasm && folder !== undefined && wasm.wasmPaths === undefined) wasm.wasmPaths = folder;
+      return ort;
+    },
     // No threads: onnxruntime-web sets its wasm threads itself (ort.env.wasm.numThreads, more
     // than one on cross-origin isolated pages only).
     executionProviders: navigator?.gpu ? ['webgpu', 'wasm'] : ['wasm'],

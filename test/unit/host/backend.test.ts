@@ -91,4 +91,32 @@ describe('selectBackend', () => {
     expect(msg).toContain('@tensorflow/tfjs-backend-webgpu');
     expect(msg).toContain('npm install @tensorflow/tfjs-backend-wasm');
   });
+
+  it('never says to install a package that is installed: an installed one that failed keeps its own reason', async () => {
+    const err = await selectBackend('browser', [
+      { backend: 'webgpu', package: 'pkg-gpu', load: missing },
+      { backend: 'no-such-backend', package: 'pkg-wasm', load: () => Promise.resolve() },
+    ]).catch((e: unknown) => e);
+    const msg = (err as Error).message;
+    expect(msg).toContain("pkg-wasm (backend 'no-such-backend'): ");
+    expect(msg).toContain('Or install another one: npm install pkg-gpu.');
+    expect(msg).not.toContain('npm install pkg-wasm');
+    const none = await selectBackend('browser', [{ backend: 'no-such-backend', package: 'pkg-wasm', load: () => Promise.resolve() }]).catch(
+      (e: unknown) => e,
+    );
+    expect((none as Error).message).not.toMatch(/install/i);
+  });
+
+  it("a loader or prepare throwing BackendUnavailableError gives the reason in its words; an async prepare is awaited; finish may replace tfjs's reason", async () => {
+    const err = await selectBackend('browser', [
+      { backend: 'webgpu', package: 'pkg-a', load: () => Promise.reject(new BackendUnavailableError('this browser exposes no WebGPU')) },
+      { backend: 'wasm', package: 'pkg-b', load: () => Promise.resolve(), prepare: async () => { throw new BackendUnavailableError('GET /x.wasm: 404'); } },
+      { backend: 'no-such-backend', package: 'pkg-c', load: () => Promise.resolve(), prepare: async () => ({ finish: () => ({ reason: 'see /y.wasm' }) }) },
+    ]).catch((e: unknown) => e);
+    const msg = (err as Error).message;
+    expect(msg).toContain("pkg-a (backend 'webgpu'): this browser exposes no WebGPU\n");
+    expect(msg).toContain("pkg-b (backend 'wasm'): GET /x.wasm: 404\n");
+    expect(msg).toContain("pkg-c (backend 'no-such-backend'): see /y.wasm");
+    expect(msg).not.toMatch(/install/i);
+  });
 });

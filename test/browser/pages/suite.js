@@ -1,0 +1,113 @@
+// The page of the Chromium suite: dvme/browser with every optional peer installed, each handed
+// over as a loader (so bundled lazily), and helpers the tests call through page.evaluate.
+import * as tf from '@tensorflow/tfjs-core';
+import * as dvme from 'dvme/browser';
+
+const loaders = {
+  webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
+  webgl: () => import('@tensorflow/tfjs-backend-webgl'),
+  wasm: () => import('@tensorflow/tfjs-backend-wasm'),
+};
+const params = new URLSearchParams(location.search);
+
+function init() {
+  const names = (params.get('backends') ?? 'webgpu,webgl,wasm').split(',');
+  return dvme.initBackend({
+    backends: Object.fromEntries(names.map((n) => [n, loaders[n]])),
+    onnxruntime: () => import('onnxruntime-web'),
+    converter: () => import('@tensorflow/tfjs-converter'),
+    wasmPaths: '/wasm/',
+  });
+}
+
+async function loadImages(names) {
+  return Promise.all(
+    names.map(async (name) => {
+      const img = new Image();
+      img.src = `/img/${name}`;
+      await img.decode();
+      return img;
+    }),
+  );
+}
+
+/** The same pixels as <img>, <canvas>, ImageBitmap and ImageData. */
+async function imageForms(names) {
+  const imgs = await loadImages(names);
+  const canvases = imgs.map((img) => {
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth;
+    c.height = img.naturalHeight;
+    c.getContext('2d').drawImage(img, 0, 0);
+    return c;
+  });
+  const bitmaps = await Promise.all(imgs.map((img) => createImageBitmap(img)));
+  const imageData = canvases.map((c) => c.getContext('2d').getImageData(0, 0, c.width, c.height));
+  return { img: imgs, canvas: canvases, bitmap: bitmaps, imageData };
+}
+
+let mobilenet;
+function loadMobileNet() {
+  mobilenet ??= dvme.Backbone.fromTfjs('/models/mobilenet_v2_nsfwjs/model.json', { embeddingLayer: 'flatten_1', mean: [0, 0, 0], std: [1, 1, 1] });
+  return mobilenet;
+}
+
+const plain = (e) => ({ shape: e.shape, data: Array.from(e.data) });
+
+window.dvmeTest = {
+  init,
+  async glRenderer() {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    const ext = gl && gl.getExtension('WEBGL_debug_renderer_info');
+    return gl ? gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) : null;
+  },
+  async matmul() {
+    return tf.tidy(() => tf.sum(tf.matMul(tf.ones([128, 128]), tf.ones([128, 128]))).dataSync()[0]);
+  },
+  /** MobileNetV2 embeddings of each form of the images; tensors alive before and after. */
+  async embedForms(names, only) {
+    const backbone = await loadMobileNet();
+    const forms = await imageForms(names);
+    const before = tf.memory().numTensors;
+    const out = {};
+    for (const [form, images] of Object.entries(forms)) {
+      if (!only || only.includes(form)) out[form] = plain(await backbone.embed(images, { as: 'array' }));
+    }
+    return { out, before, after: tf.memory().numTensors, backend: tf.getBackend() };
+  },
+  /** Images per second at batch 16 (one warm-up batch first). */
+  async throughput(names, batches) {
+    const backbone = await loadMobileNet();
+    const { img } = await imageForms(names);
+    const batch = Array.from({ length: 16 }, (_, i) => img[i % img.length]);
+    await backbone.embed(batch, { as: 'array', batchSize: 16 });
+    const start = performance.now();
+    for (let i = 0; i < batches; i += 1) await backbone.embed(batch, { as: 'array', batchSize: 16 });
+    return (16 * batches) / ((performance.now() - start) / 1000);
+  },
+  async onnx(names, options) {
+    const backbone = await dvme.Backbone.fromOnnx(new URL('/onnx/resnet-tiny.onnx', location.href).href, options);
+    const { imageData } = await imageForms(names);
+    const before = tf.memory().numTensors;
+    const e = plain(await backbone.embed(imageData, { as: 'array' }));
+    const runtime = backbone.engine?.runtime;
+    backbone.dispose();
+    return { e, runtime, before, after: tf.memory().numTensors };
+  },
+  async cached(names) {
+    const backbone = await loadMobileNet();
+    const { imageData } = await imageForms(names);
+    const lookups = [];
+    const cache = dvme.EmbeddingCache.open({ dir: 'suite' });
+    const e = plain(await backbone.embed(imageData, { as: 'array', cache, onCacheLookup: (l) => lookups.push({ hits: l.hits, images: l.images }) }));
+    return { e, lookups };
+  },
+  async probe(x, y, test) {
+    const before = tf.memory().numTensors;
+    const probe = await new dvme.Probe({ task: 'binary', solver: 'lbfgs' }).fit(x, y);
+    const proba = Array.from(probe.predictProba(test));
+    probe.dispose();
+    return { proba, before, after: tf.memory().numTensors };
+  },
+};
+window.__dvme = { ready: true };
