@@ -4,7 +4,7 @@
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import type { PeerLoader } from 'dvme';
+ * import type { PeerLoader } from 'dvme/browser';
  * const wasm: PeerLoader = () => import('@tensorflow/tfjs-backend-wasm');
  * ```
  */

@@ -88,7 +88,12 @@ describe('the TSDoc examples', () => {
   const files = (readdirSync(srcDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
   const coreTypes = pinned.dvme!.types!;
   const known = (entry: string): Set<string> => {
-    const extraTypes = entry === 'dvme/node' || entry === 'dvme/node-gpu' ? ['NodeBackendOptions'] : [];
+    const extraTypes =
+      entry === 'dvme/node' || entry === 'dvme/node-gpu'
+        ? ['NodeBackendOptions']
+        : entry === 'dvme/browser'
+          ? ['BrowserBackendOptions', 'PeerLoader']
+          : [];
     const types = entry === 'dvme/metrics' ? pinned[entry]!.types! : [...coreTypes, ...extraTypes];
     return new Set([...(pinned[entry]?.values ?? []), ...types]);
   };
