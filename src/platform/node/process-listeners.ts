@@ -17,7 +17,7 @@ const listeners = (event: (typeof EVENTS)[number]): Listener[] => process.listen
 /**
  * emscripten's listeners only rethrow their argument: a short function with a `throw`, whatever
  * a minifier renamed. Checked so that an app's handler added while the backend starts (from
- * another async task) is never taken for one of them.
+ * another async task) stays, unless it too is a bare rethrow, which would end the process anyway.
  */
 function rethrows(listener: Listener): boolean {
   const source = Function.prototype.toString.call(listener);

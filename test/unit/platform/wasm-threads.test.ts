@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/errors/index.js';
+import { watchProcessListeners } from '../../../src/platform/node/process-listeners.js';
 import { MAX_WASM_THREADS, prepareWasmThreads, resolveWasmThreads } from '../../../src/platform/node/wasm-threads.js';
 
 // tfjs-backend-wasm runs single-threaded in Node (tensorflow/tfjs#3830); dvme/node starts its
@@ -99,6 +100,27 @@ describe('wasm thread options and fallbacks', () => {
     expect(globalThis.Blob).toBe(blob);
     expect(os.cpus).toBe(cpus);
     expect('Worker' in globalThis).toBe(false);
+  });
+
+  it('removes only the rethrowing process listeners added during the start, never the app\'s', () => {
+    const app = (e: unknown) => void e;
+    process.on('uncaughtException', app);
+    const remove = watchProcessListeners();
+    const rethrow = (e: unknown) => {
+      throw e;
+    };
+    const appLater = (e: unknown) => console.error('logged', e);
+    process.on('uncaughtException', rethrow);
+    process.on('unhandledRejection', rethrow);
+    process.on('unhandledRejection', appLater);
+    try {
+      remove();
+      expect(process.listeners('uncaughtException').filter((l) => l === app || l === rethrow)).toEqual([app]);
+      expect(process.listeners('unhandledRejection').filter((l) => l === appLater || l === rethrow)).toEqual([appLater]);
+    } finally {
+      for (const l of [app, rethrow]) process.removeListener('uncaughtException', l);
+      for (const l of [appLater, rethrow]) process.removeListener('unhandledRejection', l);
+    }
   });
 
   it('initBackend rejects a bad wasmThreads before starting anything, and a later call still works', async () => {
