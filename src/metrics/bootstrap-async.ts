@@ -48,8 +48,9 @@ function checkAsyncOptions(options: BootstrapCiAsyncOptions): void {
  * @returns What `bootstrapCi` returns.
  * @throws {@link AbortError} when `signal` fires (the promise rejects); what `bootstrapCi`
  *   throws, and {@link InvalidArgumentError} for a `signal` or `onProgress` of the wrong type.
- * @remarks Since 0.1.0. An abort lands when the resample under way ends: within ~100 ms while
- * one resample takes less than that (an AUC of up to ~100 000 samples).
+ * @remarks Since 0.1.0. A metric call is never interrupted: an abort lands when the resample
+ * under way ends, so within ~100 ms while one resample takes less than that (the full-data
+ * estimate, computed first, runs to its end too).
  * @example
  * ```ts
  * import { bootstrapCiAsync, rocAucScore } from 'dvme/metrics';
