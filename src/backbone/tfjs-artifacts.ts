@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointFormatError, InvalidArgumentError } from '../errors/index.js';
 import { currentPlatform, readLocalFile } from '../host/platform.js';
 import { concatBytes } from '../io/concat-bytes.js';
+import { localPathErrorCode } from '../data/local-path.js';
 
 /**
- * Where a TensorFlow.js model comes from: a local path to `model.json` (read through the
- * platform registered by `dvme/node`), an `http(s)://` or `file://` URL, or any
+ * Where a TensorFlow.js model comes from: a local path to `model.json` or to the folder holding
+ * it (read through the platform registered by `dvme/node`), an `http(s)://` or `file://` URL, or any
  * `tf.io.IOHandler` (`tf.io.fromMemory`, `tf.io.browserFiles`, ...). Under `dvme/browser`,
  * which has no file system, a string that is not a URL is fetched relative to the page.
  *
@@ -58,8 +59,33 @@ function fileUrlToPath(url: string): string {
   return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path; // file:///C:/x -> C:/x
 }
 
-async function loadLocal(owner: string, path: string, options: ArtifactLoadOptions): Promise<tf.io.ModelArtifacts> {
-  const text = new TextDecoder().decode(await readLocalFile(path));
+const PATH_FIX = 'Pass the path of a tfjs model.json, or of the folder holding it.';
+
+/** The platform's wrong-path error with the owner and `fix` added; any other error as it is. */
+function explained(owner: string, e: unknown, fix: string): unknown {
+  if (localPathErrorCode(e) === undefined) return e;
+  return new InvalidArgumentError(`${owner}: ${(e as Error).message} ${fix}`, { cause: e });
+}
+
+/** Reads model.json at `path`, or inside it when `path` is the model's folder. */
+async function readModelJson(owner: string, path: string): Promise<{ bytes: Uint8Array; path: string }> {
+  try {
+    return { bytes: await readLocalFile(path), path };
+  } catch (e) {
+    if (localPathErrorCode(e) !== 'EISDIR') throw explained(owner, e, PATH_FIX);
+  }
+  const inside = `${path.replace(/[\\/]+$/, '')}/model.json`;
+  try {
+    return { bytes: await readLocalFile(inside), path: inside };
+  } catch (e) {
+    if (localPathErrorCode(e) !== 'ENOENT') throw explained(owner, e, PATH_FIX);
+    throw new InvalidArgumentError(`${owner}: ${JSON.stringify(path)} is a folder without a model.json. ${PATH_FIX}`, { cause: e });
+  }
+}
+
+async function loadLocal(owner: string, source: string, options: ArtifactLoadOptions): Promise<tf.io.ModelArtifacts> {
+  const { bytes, path } = await readModelJson(owner, source);
+  const text = new TextDecoder().decode(bytes);
   let json: tf.io.ModelJSON;
   try {
     json = JSON.parse(text) as tf.io.ModelJSON;
@@ -79,7 +105,15 @@ async function loadLocal(owner: string, path: string, options: ArtifactLoadOptio
     const shards: Uint8Array[] = [];
     for (const group of manifest) {
       for (const p of group.paths) {
-        shards.push(await readLocalFile(dir + p));
+        try {
+          shards.push(await readLocalFile(dir + p));
+        } catch (e) {
+          if (localPathErrorCode(e) === undefined) throw e;
+          throw new CheckpointFormatError(
+            `${owner}: ${path} lists the weight file ${JSON.stringify(p)}, but ${(e as Error).message} The model folder is incomplete: copy or download it again.`,
+            { cause: e },
+          );
+        }
         options.onProgress?.((shards.length + 1) / (files.length + 1));
       }
     }
@@ -100,7 +134,7 @@ export async function loadTfjsArtifacts(
   let id: string;
   if (typeof source === 'string') {
     // The folder name identifies a model better than the ever-same "model.json".
-    id = source.replace(/[?#].*$/, '').replace(/\/?model\.json$/, '').split(/[/\\]/).pop() || source;
+    id = source.replace(/[?#].*$/, '').replace(/[/\\]+$/, '').replace(/[/\\]?model\.json$/, '').split(/[/\\]/).pop() || source;
     // A platform without files (the browser's) resolves other strings as URLs relative to the
     // page; with no platform registered, readLocalFile explains that Node needs 'dvme/node'.
     const platform = currentPlatform();

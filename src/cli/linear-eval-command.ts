@@ -1,13 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import type { ImageArray } from '../image/images.js';
-import { loadMedMnist } from '../data/medmnist.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import type { LabelsFor, ProbeTask } from '../training/labels.js';
 import { formatMarkdown, toCsv } from '../protocol/report.js';
 import { runLinearEvaluation, type LinearEvaluationResult } from '../protocol/linear-evaluation.js';
 import type { LinearEvalConfig } from './args.js';
 import { embedSources } from './embed-sources.js';
+import { loadDataset } from './load-dataset.js';
 import { createProgress, type ProgressStream } from './progress.js';
 import { drawTrainingPool } from './training-pool.js';
 
@@ -31,12 +31,7 @@ export async function linearEvalCommand(config: LinearEvalConfig, io: CliIo): Pr
   const backend = await io.initBackend();
   log(`tfjs backend: ${backend.backend}${backend.package ? ` (${backend.package})` : ''}`);
   const progress = createProgress(io.stderr);
-  const data = await loadMedMnist(config.dataset, {
-    ...(config.data !== undefined ? { path: config.data } : {}),
-    size: config.imageSize,
-    offline: config.offline,
-    onProgress: (loaded, total) => progress.update(`download ${config.dataset}`, loaded, total ?? loaded),
-  });
+  const data = await loadDataset(config, (loaded, total) => progress.update(`download ${config.dataset}`, loaded, total ?? loaded));
   progress.finish();
   const { info } = data;
   const task: ProbeTask = info.task;

@@ -3,6 +3,7 @@ import { CheckpointFormatError, InvalidArgumentError, ShapeError } from '../erro
 import { download } from '../io/download.js';
 import { describe } from '../validation/describe.js';
 import { readLocalFile } from '../host/platform.js';
+import { localPathErrorCode } from './local-path.js';
 import type { ProbeTask } from '../training/labels.js';
 import type { NdArray } from './npy.js';
 import { readNpz } from './npz.js';
@@ -258,6 +259,27 @@ function checkSize(size: unknown): MedMnistSize {
 }
 
 /**
+ * Reads `path`: the `.npz` itself, or the folder holding `file`; a path not ending in `.npz` that
+ * turns out to be a file is read as the file. A wrong path names itself and the fix.
+ */
+async function readNpzAt(path: string, file: string): Promise<{ bytes: Uint8Array; where: string }> {
+  const fix = `Pass the path of ${file}, or of the folder holding it; or leave path out to download it.`;
+  const read = async (where: string) => ({ bytes: await readLocalFile(where), where });
+  try {
+    if (/\.npz$/i.test(path)) return await read(path);
+    try {
+      return await read(`${path.replace(/[\\/]+$/, '')}/${file}`);
+    } catch (e) {
+      if (localPathErrorCode(e) !== 'ENOTDIR') throw e;
+      return await read(path);
+    }
+  } catch (e) {
+    if (localPathErrorCode(e) === undefined) throw e;
+    throw new InvalidArgumentError(`loadMedMnist: ${(e as Error).message} ${fix}`, { cause: e });
+  }
+}
+
+/**
  * Loads a MedMNIST v2 dataset (2D) from a local `.npz` or from the official Zenodo record
  * (cached), and checks that it is what it claims: the six arrays, 8-bit square images of the
  * dataset's channels, one label per image, labels in range.
@@ -292,8 +314,7 @@ export async function loadMedMnist<N extends MedMnistName>(name: N, options: Loa
     if (typeof path !== 'string' || path.length === 0) {
       throw new InvalidArgumentError(`path must be a file or folder path; received ${describe(path)}.`);
     }
-    where = /\.npz$/i.test(path) ? path : `${path.replace(/[\\/]+$/, '')}/${fileName(name, size ?? 28)}`;
-    bytes = await readLocalFile(where);
+    ({ bytes, where } = await readNpzAt(path, fileName(name, size ?? 28)));
   } else {
     const file = fileName(name, size ?? 28);
     where = medMnistUrl(name, size ?? 28);

@@ -190,6 +190,30 @@ export function bootstrapCi(
   yPred: ArrayLike<number> | Rows,
   options: BootstrapCiOptions = {},
 ): BootstrapCiResult {
+  const run = startBootstrap(metric, yTrue, yPred, options);
+  for (let r = 0; r < run.nResamples; r++) run.step();
+  return run.result();
+}
+
+/** @internal A bootstrap under way: the checked inputs, the generator, and the values so far. */
+export interface BootstrapRun {
+  readonly nResamples: number;
+  /** Draws and evaluates the next resample. */
+  step(): void;
+  /** The interval over the resamples drawn; throws when the metric was undefined on all. */
+  result(): BootstrapCiResult;
+}
+
+/**
+ * @internal Checks the arguments, computes the full-data estimate and returns the resampling loop's body,
+ * shared by {@link bootstrapCi} and {@link bootstrapCiAsync} so that both draw the same values.
+ */
+export function startBootstrap(
+  metric: BootstrapMetric<never>,
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number> | Rows,
+  options: BootstrapCiOptions,
+): BootstrapRun {
   if (typeof metric !== 'function') {
     throw new InvalidArgumentError(
       `metric must be a function (yTrue, yPred) => number; received ${describe(metric)}.`,
@@ -229,26 +253,31 @@ export function bootstrapCi(
   // The index buffer never reaches the metric, so one serves every resample.
   const idx = new Uint32Array(n);
   let kept = 0;
-  for (let r = 0; r < nResamples; r++) {
-    draw(idx);
-    const value = evaluate(run, take(y, idx), gather(idx));
-    if (value !== undefined) samples[kept++] = value;
-  }
-  if (kept === 0) {
-    throw new UndefinedMetricError(
-      `bootstrapCi: the metric was undefined on all ${nResamples} resamples of ${n} samples. ` +
-        'Pass { stratified: true } so every resample keeps every class, or use more data.',
-    );
-  }
-  const values = samples.slice(0, kept);
-  const sorted = values.slice().sort();
   return {
-    estimate,
-    lower: quantileSorted(sorted, alpha / 2),
-    upper: quantileSorted(sorted, 1 - alpha / 2),
-    alpha,
     nResamples,
-    samples: values,
-    nSkipped: nResamples - kept,
+    step() {
+      draw(idx);
+      const value = evaluate(run, take(y, idx), gather(idx));
+      if (value !== undefined) samples[kept++] = value;
+    },
+    result() {
+      if (kept === 0) {
+        throw new UndefinedMetricError(
+          `bootstrapCi: the metric was undefined on all ${nResamples} resamples of ${n} samples. ` +
+            'Pass { stratified: true } so every resample keeps every class, or use more data.',
+        );
+      }
+      const values = samples.slice(0, kept);
+      const sorted = values.slice().sort();
+      return {
+        estimate,
+        lower: quantileSorted(sorted, alpha / 2),
+        upper: quantileSorted(sorted, 1 - alpha / 2),
+        alpha,
+        nResamples,
+        samples: values,
+        nSkipped: nResamples - kept,
+      };
+    },
   };
 }

@@ -50,3 +50,4 @@ export {
   type BootstrapCiResult,
   type BootstrapMetric,
 } from './bootstrap.js';
+export { bootstrapCiAsync, type BootstrapCiAsyncOptions } from './bootstrap-async.js';

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +92,29 @@ describe('the packed package', () => {
     expect(run(app, cjs, 'commonjs')).toBe('28x28x3 true true');
     expect(run(withJpeg, esm, 'module')).toBe('28x28x3 53x45x3');
     expect(run(withJpeg, cjs, 'commonjs')).toBe('28x28x3 53x45x3');
+  });
+
+  it('after dvme/node starts wasm, an uncaught error ends the process as Node does and app handlers run (ESM and CJS)', () => {
+    const child = (code: string, type: 'module' | 'commonjs') =>
+      spawnSync(process.execPath, ['--input-type', type, '-e', code], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+    const start = (imp: string) => `${imp} initBackend({ wasmThreads: 2 }).then((i) => { if (i.backend !== 'wasm') process.exit(3);`;
+    const throws = (imp: string) => `${start(imp)} setTimeout(() => { throw new Error('user boom'); }); });`;
+    for (const [type, imp] of [['module', "import { initBackend } from 'dvme/node';"], ['commonjs', "const { initBackend } = require('dvme/node');"]] as const) {
+      const r = child(throws(imp), type);
+      // tfjs-node, where installed, adds no listeners: the test is about wasm.
+      if (r.status === 3) continue;
+      expect(r.status, `${type}\n${r.stderr.slice(0, 1000)}`).toBe(1);
+      expect(r.stderr.indexOf('Error: user boom')).toBeGreaterThanOrEqual(0);
+      expect(r.stderr.indexOf('Error: user boom')).toBeLessThan(600);
+      expect(Math.max(...r.stderr.split('\n').map((l) => l.length))).toBeLessThan(400);
+      const handled = child(
+        `${start(imp)} process.on('uncaughtException', (e) => console.log('handled', e.message));
+          setTimeout(() => { throw new Error('user boom'); }); setTimeout(() => console.log('carried on'), 50); });`,
+        type,
+      );
+      expect(handled.status, handled.stderr.slice(0, 1000)).toBe(0);
+      expect(handled.stdout).toBe('handled user boom\ncarried on\n');
+    }
   });
 
   it('an error from the ESM build is recognised by the CJS build (two copies)', () => {

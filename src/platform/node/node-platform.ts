@@ -1,15 +1,42 @@
 import { readFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { InvalidArgumentError } from '../../errors/index.js';
 import type { Platform } from '../../host/platform.js';
 import { openNodeCache } from './node-cache.js';
 import { openNodeEmbeddingStore } from './node-embedding-store.js';
 
+/** What each path mistake means, in words; other fs errors pass through unchanged. */
+const REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'there is no such file or folder',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+/**
+ * @internal Reads a file, turning a wrong path into an {@link InvalidArgumentError} that names it
+ * (and the working folder a relative path was resolved from). Callers add their own fix to the
+ * message; the Node error, with its `code`, is the `cause`.
+ */
+async function readLocal(path: string): Promise<Uint8Array> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    const reason = typeof code === 'string' ? REASONS[code] : undefined;
+    if (reason === undefined) throw e;
+    const where = isAbsolute(path) ? '' : `; relative to the working folder ${process.cwd()}`;
+    throw new InvalidArgumentError(`${JSON.stringify(path)} cannot be read: ${reason} (${code}${where}).`, { cause: e });
+  }
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
 /** @internal The Node.js platform helpers, registered by `dvme/node` and `dvme/node-gpu`. */
 export const nodePlatform: Platform = {
   name: 'node',
-  readFile: async (path) => {
-    const buf = await readFile(path);
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  },
+  readFile: readLocal,
   openCache: openNodeCache,
   openEmbeddingStore: openNodeEmbeddingStore,
 };

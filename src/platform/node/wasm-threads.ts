@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import { InvalidArgumentError } from '../../errors/index.js';
 import type { BackendCandidate } from '../../host/backend.js';
+import { keepListenersThroughDispose, watchProcessListeners } from './process-listeners.js';
 
 /**
  * tfjs-backend-wasm versions whose Node start-up dvme has checked step by step (the Blobs it
@@ -305,10 +306,14 @@ export function nodeWasmCandidate(threads: number): BackendCandidate {
     package: '@tensorflow/tfjs-backend-wasm',
     load: () => import('@tensorflow/tfjs-backend-wasm'),
     prepare(module) {
+      // emscripten adds process listeners that rethrow when the module starts (every build).
+      const removeAddedListeners = watchProcessListeners();
       const setup = prepareWasmThreads(module, threads);
       let retried = false;
       return {
         finish(started) {
+          removeAddedListeners();
+          if (started) keepListenersThroughDispose(tf.findBackend('wasm'));
           setup.restore(started);
           if (!started) {
             // A threaded start that failed gets one single-threaded try.

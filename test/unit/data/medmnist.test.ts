@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,30 @@ describe('MedMNIST info and URLs', () => {
     expect(medMnistUrl('pneumoniamnist', 224)).toBe('https://zenodo.org/records/10519652/files/pneumoniamnist_224.npz');
     expect(() => medMnistUrl('retinamnist', 32 as never)).toThrow(InvalidArgumentError);
     expect(() => medMnistUrl('organmnist3d' as never)).toThrow(/Unknown MedMNIST dataset "organmnist3d"/);
+  });
+});
+
+describe('loadMedMnist with a wrong path', () => {
+  it('names the path it tried, what is wrong and how to fix it (an InvalidArgumentError, not a raw ENOENT)', async () => {
+    const fix = 'Pass the path of retinamnist.npz, or of the folder holding it; or leave path out to download it.';
+    const missing = join(tmp, 'no-such-folder');
+    const a = await loadMedMnist('retinamnist', { path: missing }).catch((e: unknown) => e);
+    expect(InvalidArgumentError.is(a)).toBe(true);
+    expect((a as Error).message).toBe(
+      `loadMedMnist: ${JSON.stringify(join(missing, 'retinamnist.npz'))} cannot be read: there is no such file or folder (ENOENT). ${fix}`,
+    );
+    const b = await loadMedMnist('retinamnist', { path: join(tmp, 'missing.npz') }).catch((e: unknown) => e);
+    expect((b as Error).message).toBe(`loadMedMnist: ${JSON.stringify(join(tmp, 'missing.npz'))} cannot be read: there is no such file or folder (ENOENT). ${fix}`);
+    // A folder named like a file.
+    mkdirSync(join(tmp, 'folder.npz'));
+    const c = await loadMedMnist('retinamnist', { path: join(tmp, 'folder.npz') }).catch((e: unknown) => e);
+    expect((c as Error).message).toBe(`loadMedMnist: ${JSON.stringify(join(tmp, 'folder.npz'))} cannot be read: it is a folder, not a file (EISDIR). ${fix}`);
+    expect(InvalidArgumentError.is(c)).toBe(true);
+  });
+
+  it('reads a file whose name does not end in .npz as the file, not as a folder', async () => {
+    writeFileSync(join(tmp, 'retina.data'), 'not a zip');
+    await expect(loadMedMnist('retinamnist', { path: join(tmp, 'retina.data') })).rejects.toThrow(/retina\.data is not a \.npz|zip/i);
   });
 });
 

@@ -1,13 +1,16 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  AbortError,
   InvalidArgumentError,
   NonFiniteError,
   ShapeError,
   UndefinedMetricError,
 } from '../../../src/errors/index.js';
+import { bootstrapCiAsync } from '../../../src/metrics/bootstrap-async.js';
 import { bootstrapCi } from '../../../src/metrics/bootstrap.js';
 import { cohenKappaScore, rocAucScore } from '../../../src/metrics/index.js';
 import { quantileSorted } from '../../../src/metrics/quantile.js';
@@ -223,5 +226,83 @@ describe('bootstrapCi', () => {
     expect(() => bootstrapCi(mean, [], [])).toThrow(InvalidArgumentError);
     expect(() => bootstrapCi('auc' as never, y, p)).toThrow(/metric must be a function/);
     expect(() => bootstrapCi((() => 'x') as never, y, p)).toThrow(/metric must return a number/);
+  });
+});
+
+describe('bootstrapCi results stay bit-identical', () => {
+  // Recorded from bootstrapCi before bootstrapCiAsync shared its loop (dvme 0.1.0).
+  const rng = new Xoshiro128(42);
+  const y = Array.from({ length: 300 }, () => (rng.nextUint32() / 2 ** 32 < 0.3 ? 1 : 0));
+  const p = y.map((v) => v * 0.5 + rng.nextUint32() / 2 ** 32);
+  const rows = p.map((v) => [1 - v / 2, v / 2]);
+  const rowAuc = (yy: Float64Array, pp: ArrayLike<number>[]) => rocAucScore(yy, pp.map((q) => q[1]!));
+  const digest = (a: Float64Array) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex').slice(0, 16);
+  const cases = [
+    ['plain', () => bootstrapCi(rocAucScore, y, p, { seed: 3, nResamples: 500 }), [0.7544959490740741, 0.8570697851309251, '6ec2193eb0f2380b']],
+    ['stratified', () => bootstrapCi(rocAucScore, y, p, { seed: 3, nResamples: 500, stratified: true }), [0.7589958960328317, 0.8551874145006839, 'ba764d2046b8c694']],
+    ['rows', () => bootstrapCi(rowAuc, y, rows, { seed: 9, nResamples: 200 }), [0.7603162281790353, 0.868006755707122, 'cdfc7adfaf772866']],
+  ] as const;
+
+  it.each(cases)('%s: the same interval and samples as recorded', (_name, run, [lower, upper, hash]) => {
+    const r = run();
+    expect([r.lower, r.upper, digest(r.samples)]).toEqual([lower, upper, hash]);
+  });
+
+  it('bootstrapCiAsync gives exactly what bootstrapCi gives, for every option', async () => {
+    expect(await bootstrapCiAsync(rocAucScore, y, p, { seed: 3, nResamples: 500 })).toEqual(cases[0][1]());
+    expect(await bootstrapCiAsync(rocAucScore, y, p, { seed: 3, nResamples: 500, stratified: true })).toEqual(cases[1][1]());
+    expect(await bootstrapCiAsync(rowAuc, y, rows, { seed: 9, nResamples: 200 })).toEqual(cases[2][1]());
+    const skipping = { seed: 4, nResamples: 300, alpha: 0.1 };
+    const few = { y: y.slice(0, 12), p: p.slice(0, 12) };
+    expect(await bootstrapCiAsync(rocAucScore, few.y, few.p, skipping)).toEqual(bootstrapCi(rocAucScore, few.y, few.p, skipping));
+  });
+});
+
+describe('bootstrapCiAsync', () => {
+  const { y, p } = noisyData(200, 8);
+  /** A metric that takes about `ms` of CPU, like AUC on a large set. */
+  const slow = (ms: number) => (yy: Float64Array, pp: Float64Array) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+    return mean(yy, pp);
+  };
+
+  it('stops within ~100 ms of an abort, between resamples, with an AbortError saying how far it got', async () => {
+    const controller = new AbortController();
+    let fired = false;
+    // Measured from when the abort was due, so a timer held up by the loop counts too.
+    const due = performance.now() + 150;
+    setTimeout(() => {
+      fired = true;
+      controller.abort(new Error('user cancelled'));
+    }, 150);
+    const error = await bootstrapCiAsync(slow(5), y, p, { nResamples: 100_000, signal: controller.signal }).catch((e: unknown) => e);
+    const lag = performance.now() - due;
+    expect(AbortError.is(error)).toBe(true);
+    expect((error as AbortError).name).toBe('AbortError');
+    expect((error as AbortError).cause).toEqual(new Error('user cancelled'));
+    expect((error as Error).message).toMatch(/^bootstrapCiAsync was aborted after \d+ of 100000 resamples\.$/);
+    expect(fired).toBe(true);
+    expect(lag).toBeLessThan(100);
+  });
+
+  it('rejects at once for a signal already aborted, and checks its arguments as bootstrapCi does', async () => {
+    await expect(bootstrapCiAsync(mean, y, p, { signal: AbortSignal.abort() })).rejects.toThrow(/aborted after 0 of 2000 resamples/);
+    await expect(bootstrapCiAsync(mean, y, p, { nResamples: 0 })).rejects.toThrow(InvalidArgumentError);
+    await expect(bootstrapCiAsync(mean, y, p, { onProgress: 3 as never })).rejects.toThrow(/onProgress must be a function/);
+    await expect(bootstrapCiAsync(mean, y, p, { signal: {} as never })).rejects.toThrow(/signal must be an AbortSignal/);
+  });
+
+  it('lets the event loop run while it works and reports progress up to nResamples', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const progress: [number, number][] = [];
+    const r = await bootstrapCiAsync(slow(1), y, p, { nResamples: 200, seed: 2, onProgress: (done, total) => progress.push([done, total]) });
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(5);
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.at(-1)).toEqual([200, 200]);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]![0]).toBeGreaterThan(progress[i - 1]![0]);
+    expect(r).toEqual(bootstrapCi(mean, y, p, { nResamples: 200, seed: 2 }));
   });
 });

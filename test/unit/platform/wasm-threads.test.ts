@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/errors/index.js';
+import { watchProcessListeners } from '../../../src/platform/node/process-listeners.js';
 import { MAX_WASM_THREADS, prepareWasmThreads, resolveWasmThreads } from '../../../src/platform/node/wasm-threads.js';
 
 // tfjs-backend-wasm runs single-threaded in Node (tensorflow/tfjs#3830); dvme/node starts its
@@ -101,6 +102,27 @@ describe('wasm thread options and fallbacks', () => {
     expect('Worker' in globalThis).toBe(false);
   });
 
+  it('removes only the rethrowing process listeners added during the start, never the app\'s', () => {
+    const app = (e: unknown) => void e;
+    process.on('uncaughtException', app);
+    const remove = watchProcessListeners();
+    const rethrow = (e: unknown) => {
+      throw e;
+    };
+    const appLater = (e: unknown) => console.error('logged', e);
+    process.on('uncaughtException', rethrow);
+    process.on('unhandledRejection', rethrow);
+    process.on('unhandledRejection', appLater);
+    try {
+      remove();
+      expect(process.listeners('uncaughtException').filter((l) => l === app || l === rethrow)).toEqual([app]);
+      expect(process.listeners('unhandledRejection').filter((l) => l === appLater || l === rethrow)).toEqual([appLater]);
+    } finally {
+      for (const l of [app, rethrow]) process.removeListener('uncaughtException', l);
+      for (const l of [appLater, rethrow]) process.removeListener('unhandledRejection', l);
+    }
+  });
+
   it('initBackend rejects a bad wasmThreads before starting anything, and a later call still works', async () => {
     const { initBackend } = await import('../../../src/node.js');
     await expect(initBackend({ wasmThreads: 0 })).rejects.toThrow(InvalidArgumentError);
@@ -114,4 +136,82 @@ describe('wasm thread options and fallbacks', () => {
     // Options are checked on every call, also once the backend runs.
     await expect(initBackend({ wasmThreads: 9 })).rejects.toThrow(InvalidArgumentError);
   });
+});
+
+const PROCESS_CHILD = fileURLToPath(new URL('./wasm-threads-process-child.ts', import.meta.url));
+
+interface ProcessRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs wasm-threads-process-child.ts as ESM (`--import tsx`, with `flags`) or as CommonJS. */
+function processChild(format: 'esm' | 'cjs', threads: number, mode: 'throw' | 'reject' | 'handler', flags: string[] = []): Promise<ProcessRun> {
+  const args =
+    format === 'esm'
+      ? [...flags, '--import', 'tsx', PROCESS_CHILD, String(threads), mode]
+      : [...flags, '--require', 'tsx/cjs', '--input-type=commonjs', '-e', `process.argv.splice(1, 0, 'child'); require(${JSON.stringify(PROCESS_CHILD)})`, String(threads), mode];
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number | null }).code ?? null) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** At most `n` children at once: each starts a wasm backend, and the cores are shared. */
+async function inBatches<T>(n: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < jobs.length; i += n) out.push(...(await Promise.all(jobs.slice(i, i + n).map((j) => j()))));
+  return out;
+}
+
+/** Node's own report of an uncaught error: the message near the top, no line of minified code. */
+function expectNodeDefault(run: ProcessRun, message: RegExp, label: string): void {
+  expect(run.code, `${label}: exit code\n${run.stderr.slice(0, 2000)}`).toBe(1);
+  const longest = Math.max(...run.stderr.split('\n').map((l) => l.length));
+  expect(longest, `${label}: longest stderr line`).toBeLessThan(400);
+  const at = run.stderr.search(message);
+  expect(at, `${label}: message in stderr\n${run.stderr.slice(0, 2000)}`).toBeGreaterThanOrEqual(0);
+  expect(at, `${label}: message position`).toBeLessThan(600);
+}
+
+describe('the process after initBackend behaves as without dvme (emscripten adds throwing process handlers)', () => {
+  it('an uncaught throw or unhandled rejection exits 1 with its message first; the app\'s handlers are called and it carries on (ESM, CJS, source maps; 1 and 2 threads)', async () => {
+    const throws: [string, 'esm' | 'cjs', number, string[]][] = [
+      ['esm, 1 thread', 'esm', 1, []],
+      ['esm, 2 threads', 'esm', 2, []],
+      ['esm, 2 threads, --enable-source-maps', 'esm', 2, ['--enable-source-maps']],
+      ['cjs, 2 threads', 'cjs', 2, []],
+    ];
+    const rejects: [string, 'esm' | 'cjs', number][] = [
+      ['esm, 2 threads', 'esm', 2],
+      ['cjs, 1 thread', 'cjs', 1],
+    ];
+    const handlers: [string, 'esm' | 'cjs', number][] = [
+      ['esm, 1 thread', 'esm', 1],
+      ['esm, 2 threads', 'esm', 2],
+      ['cjs, 2 threads', 'cjs', 2],
+    ];
+    const runs = await inBatches(3, [
+      ...throws.map(([, f, t, flags]) => () => processChild(f, t, 'throw', flags)),
+      ...rejects.map(([, f, t]) => () => processChild(f, t, 'reject')),
+      ...handlers.map(([, f, t]) => () => processChild(f, t, 'handler')),
+    ]);
+    throws.forEach(([label, , t], i) => expectNodeDefault(runs[i]!, new RegExp(`Error: user boom after wasm with ${t} threads`), `throw, ${label}`));
+    rejects.forEach(([label, , t], i) => expectNodeDefault(runs[throws.length + i]!, new RegExp(`Error: user rejection after wasm with ${t} threads`), `reject, ${label}`));
+    handlers.forEach(([label, , t], i) => {
+      const run = runs[throws.length + rejects.length + i]!;
+      expect(run.code, `handler, ${label}\n${run.stderr.slice(0, 2000)}`).toBe(0);
+      const report = JSON.parse(run.stdout.trim()) as { info: { threads: number }; after: unknown; disposed: unknown; exitCode: unknown; seen: string[]; sum: number };
+      expect(report.info.threads).toBe(t);
+      // The start leaves exactly the listeners there were (the app's own, added before it).
+      expect(report.after).toEqual({ uncaught: 1, rejection: 0 });
+      expect(report.exitCode).toBeNull();
+      // tfjs's dispose removes every listener there was when it started, the app's included.
+      expect(report.disposed).toEqual({ uncaught: 1, rejection: 1 });
+      expect(report.seen.sort()).toEqual(['rejection user rejection', 'uncaught user boom']);
+      expect(report.sum).toBe(64 ** 3);
+    });
+  }, 240_000);
 });
