@@ -170,6 +170,7 @@ export { download, type DownloadOptions } from './io/download.js';
 export {
   accuracyScore,
   bootstrapCi,
+  bootstrapCiAsync,
   cohenKappaScore,
   confusionMatrix,
   delongCi,
@@ -177,6 +178,7 @@ export {
   rocAucScore,
   rocCurve,
   type AccuracyOptions,
+  type BootstrapCiAsyncOptions,
   type BootstrapCiOptions,
   type BootstrapCiResult,
   type BootstrapMetric,
