@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ function run(cwd: string, code: string, type: 'module' | 'commonjs'): string {
   }).trim();
 }
 
+const exec = promisify(execFile);
+
 function install(dir: string, tarballDir: string, linkPeers: boolean): void {
   mkdirSync(join(dir, 'node_modules'), { recursive: true });
   writeFileSync(join(dir, 'package.json'), '{"name":"app","private":true}');
@@ -33,10 +36,12 @@ function install(dir: string, tarballDir: string, linkPeers: boolean): void {
   }
 }
 
-beforeAll(() => {
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
+beforeAll(async () => {
+  // Asynchronous, so this worker keeps answering vitest while the build runs (a synchronous
+  // build of a minute or more ended runs with "Timeout calling onTaskUpdate" on a busy machine).
+  await exec('npm', ['run', 'build', '--silent'], { cwd: root });
   const tarballs = mkdtempSync(join(tmpdir(), 'dvme-pack-'));
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', tarballs], { cwd: root, stdio: 'ignore' });
+  await exec('npm', ['pack', '--silent', '--pack-destination', tarballs], { cwd: root });
   app = mkdtempSync(join(tmpdir(), 'dvme-app-'));
   bare = mkdtempSync(join(tmpdir(), 'dvme-bare-'));
   withJpeg = mkdtempSync(join(tmpdir(), 'dvme-jpeg-'));
