@@ -146,6 +146,13 @@ describe('the house', () => {
     expect(loopsOf(graph)).toEqual([]);
   });
 
+  it('no source file over 400 lines', () => {
+    const long = sourceFiles(srcDir)
+      .map((f) => [relative(srcDir, f), readFileSync(f, 'utf8').split('\n').length - 1] as const)
+      .filter(([, lines]) => lines > 400);
+    expect(long).toEqual([]);
+  });
+
   it('the loop search finds loops of two and of three folders', () => {
     const g = (edges: string[]) => {
       const graph = new Map<string, Map<string, string[]>>();

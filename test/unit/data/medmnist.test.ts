@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMedMnist, medMnistUrl, MEDMNIST_INFO } from '../../../src/data/index.js';
+import { loadMedMnist, medMnistUrl, MEDMNIST_INFO } from '../../../src/data/medmnist.js';
 import { parseMedMnist } from '../../../src/data/medmnist.js';
 import type { NdArray } from '../../../src/data/npy.js';
 import { CheckpointFormatError, InvalidArgumentError, ShapeError } from '../../../src/errors/index.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { medMnistUrl, MEDMNIST_INFO } from '../../../src/data/index.js';
+import { medMnistUrl, MEDMNIST_INFO } from '../../../src/data/medmnist.js';
 import { formatMarkdown, pixelFeatures, runLinearEvaluation, sampleSubset, toCsv } from '../../../src/protocol/index.js';
 
 beforeAll(async () => {
