@@ -4,7 +4,7 @@ import type { Xoshiro128 } from '../random/xoshiro.js';
 import { describe } from '../validation/describe.js';
 import { embeddingTensor, type EmbeddingInput } from '../training/embedding-input.js';
 import { checkAllPresent, encodeTargets, learnClasses, type ProbeTask, type Targets } from '../training/labels.js';
-import { stratifiedSplit } from '../random/shuffle.js';
+import { splitTargets, takeTargets } from '../training/rows.js';
 
 /**
  * Embeddings of the same images from several sources (backbones), keyed by source name: each
@@ -134,15 +134,6 @@ export function learnLabelSpace(
   return { space: { classes, numLabels: undefined }, targets };
 }
 
-/** @internal The targets of rows `idx`, in that order. */
-export function subsetTargets(t: Targets, idx: Int32Array): Targets {
-  if (t.kind === 'index') return { ...t, index: Int32Array.from(idx, (r) => t.index[r]) };
-  const L = t.numLabels;
-  const data = new Uint8Array(idx.length * L);
-  idx.forEach((r, i) => data.set(t.data.subarray(r * L, (r + 1) * L), i * L));
-  return { ...t, data };
-}
-
 /**
  * @internal Holds out `fraction` of the rows (stratified by class, seeded), as the Probe's
  * `validationSplit` does. Returns new tensors the caller owns.
@@ -153,16 +144,14 @@ export function splitRows(
   fraction: number,
   rng: Xoshiro128,
 ): { train: { x: tf.Tensor2D[]; targets: Targets }; heldOut: { x: tf.Tensor2D[]; targets: Targets } } {
-  const n = tensors[0].shape[0];
-  const groups = targets.kind === 'index' ? targets.index : new Int32Array(n);
-  const split = stratifiedSplit(groups, fraction, rng);
+  const split = splitTargets(targets, tensors[0].shape[0], fraction, rng);
   const take = (idx: Int32Array): tf.Tensor2D[] =>
     tf.tidy(() => {
       const i = tf.tensor1d(idx, 'int32');
       return tensors.map((t) => tf.gather(t, i) as tf.Tensor2D);
     });
   return {
-    train: { x: take(split.train), targets: subsetTargets(targets, split.train) },
-    heldOut: { x: take(split.heldOut), targets: subsetTargets(targets, split.heldOut) },
+    train: { x: take(split.train), targets: takeTargets(targets, split.train) },
+    heldOut: { x: take(split.heldOut), targets: takeTargets(targets, split.heldOut) },
   };
 }

@@ -1,26 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { CheckpointFormatError, DisposedError, NotFittedError } from '../errors/index.js';
+import { CheckpointFormatError } from '../errors/index.js';
 // Named in TSDoc links only.
-import type { InvalidArgumentError, ShapeError } from '../errors/index.js';
+import type { DisposedError, InvalidArgumentError, NotFittedError, ShapeError } from '../errors/index.js';
 import { Xoshiro128 } from '../random/xoshiro.js';
+import { Estimator, fitOrigin, type FittedState } from '../training/estimator.js';
+import { readEstimatorJSON, readLabelSpace } from '../training/estimator-json.js';
+import type { TrainingWarning } from '../training/fit-warnings.js';
 import { encodeTargets, type LabelsFor, type ProbeTask, type Targets } from '../training/labels.js';
-import type { EpochLog } from '../probe/paper-solver.js';
-import { argmaxRows, evaluateProba } from '../training/evaluation.js';
-import { DVME_VERSION } from '../version.js';
-import type { EvaluationFor, PredictionFor, ProbaFor } from '../probe/probe.js';
-import {
-  learnLabelSpace,
-  sourceSpecs,
-  sourceTensors,
-  splitRows,
-  type LabelSpace,
-  type SourceEmbeddings,
-  type SourceSpec,
-} from './fusion-data.js';
-import { checkFusionHeader, failJSON, weightsFromJSON, weightsToJSON, type FusionJSON } from './fusion-json.js';
+import { outputCount } from '../training/logits.js';
+import { learnLabelSpace, sourceSpecs, sourceTensors, splitRows, type SourceEmbeddings, type SourceSpec } from './fusion-data.js';
+import { FUSION_JSON_VERSION, weightsFromJSON, weightsToJSON, type FusionJSON } from './fusion-json.js';
 import type { FusionFitOptions, FusionHyperparameters } from './fusion-options.js';
-import { fitFusionModel, predictProbabilities } from './train-fusion.js';
+import { fitFusionModel, predictProbabilities, readProbabilities } from './train-fusion.js';
 
 /**
  * Where a fitted fusion estimator came from, stored with it.
@@ -52,18 +44,19 @@ export interface FusionProvenance {
     readonly stoppedEarly: boolean;
     readonly lrDropEpochs: readonly number[];
   };
+  /** Signs of a degenerate fit, such as one class predicted for every row (absent in estimators saved before they were recorded). */
+  readonly warnings?: readonly TrainingWarning[];
 }
 
-interface Fitted {
+/** @internal What a fitted fusion estimator holds. */
+export interface FusionState extends FittedState<FusionProvenance> {
   readonly model: tfl.LayersModel;
-  readonly space: LabelSpace;
-  readonly provenance: FusionProvenance;
 }
 
 /**
  * The estimator contract shared by the fusion heads: the subclass supplies the architecture
- * (`createModel`) and its JSON kind; fitting with the paper's protocol, prediction,
- * evaluation, JSON and disposal live here once.
+ * (`createModel`) and its JSON kind; fitting with the paper's protocol lives here once, and
+ * prediction, evaluation, JSON and disposal in {@link Estimator}, as for {@link Probe}.
  *
  * @remarks
  * Since 0.1.0. tfjs memory: a fitted estimator owns its model's weights (freed by `dispose`);
@@ -75,18 +68,16 @@ interface Fitted {
  * const est: FusionEstimator<'binary'> = new ConcatProbe({ sources: { a: 2, b: 1 }, task: 'binary' });
  * ```
  */
-export abstract class FusionEstimator<T extends ProbeTask = ProbeTask, H extends FusionHyperparameters<T> = FusionHyperparameters<T>> {
-  /** The hyperparameters with every default filled in. */
-  readonly hyperparameters: H;
+export abstract class FusionEstimator<
+  T extends ProbeTask = ProbeTask,
+  H extends FusionHyperparameters<T> = FusionHyperparameters<T>,
+> extends Estimator<T, SourceEmbeddings, H, FusionProvenance, FusionState> {
   /** @internal */
   protected readonly specs: readonly SourceSpec[];
-  private fitted: Fitted | undefined;
-  private disposed = false;
-  private epochLogs: readonly EpochLog[] = [];
 
   /** @internal */
   protected constructor(hyperparameters: H) {
-    this.hyperparameters = Object.freeze(hyperparameters);
+    super(hyperparameters);
     this.specs = sourceSpecs(hyperparameters.sources);
   }
 
@@ -96,39 +87,9 @@ export abstract class FusionEstimator<T extends ProbeTask = ProbeTask, H extends
   /** @internal A fresh model for `numOutputs` logits (seeded from the hyperparameters). */
   protected abstract createModel(numOutputs: number): tfl.LayersModel;
 
-  /** The task. */
-  get task(): T {
-    return this.hyperparameters.task;
-  }
-
   /** Source names, in model input order. */
   get sources(): readonly string[] {
     return this.specs.map((s) => s.name);
-  }
-
-  /** Whether `fit` (or `fromJSON`) has given the estimator weights. */
-  get isFitted(): boolean {
-    return this.fitted !== undefined && !this.disposed;
-  }
-
-  /** Whether `dispose` was called. */
-  get isDisposed(): boolean {
-    return this.disposed;
-  }
-
-  /** Class index -> label of a fitted binary / multiclass estimator; `undefined` otherwise. */
-  get classes(): readonly number[] | undefined {
-    return this.fitted?.space.classes;
-  }
-
-  /** Where the fitted estimator came from; `undefined` before fit. */
-  get provenance(): FusionProvenance | undefined {
-    return this.fitted?.provenance;
-  }
-
-  /** Epoch logs of the last fit in this session (empty after `fromJSON`). */
-  get history(): readonly EpochLog[] {
-    return this.epochLogs;
   }
 
   /**
@@ -148,8 +109,8 @@ export abstract class FusionEstimator<T extends ProbeTask = ProbeTask, H extends
    *
    * @returns This estimator, fitted.
    * @throws {@link ShapeError} when sizes disagree; {@link InvalidArgumentError} for missing
-   *   or unknown sources and bad labels; {@link DisposedError} after `dispose`; the signal's
-   *   reason when aborted.
+   *   or unknown sources and bad labels (such as non-integer class labels);
+   *   {@link DisposedError} after `dispose`; the signal's reason when aborted.
    */
   async fit(x: SourceEmbeddings, y: LabelsFor<T>, options: FusionFitOptions<T> = {}): Promise<this> {
     this.assertNotDisposed();
@@ -178,7 +139,8 @@ export abstract class FusionEstimator<T extends ProbeTask = ProbeTask, H extends
         validation = split.heldOut;
         kind = 'split';
       }
-      model = this.createModel(outputsOf(hp.task, space));
+      const outputs = outputCount(hp.task, space);
+      model = this.createModel(outputs);
       const report = await fitFusionModel({
         model,
         task: hp.task,
@@ -190,21 +152,26 @@ export abstract class FusionEstimator<T extends ProbeTask = ProbeTask, H extends
         onEpoch: options.onEpoch,
         signal: options.signal,
       });
+      // Checked on the rows that chose the weights: the validation rows (whose probabilities the
+      // loop kept), else the training rows (one more forward pass).
+      const set = report.validationProba ? 'validation' : 'training';
+      const sets = [{ set, proba: report.validationProba ?? (await readProbabilities(model, hp.task, train.x)) }];
       // dispose() may have run while fit awaited.
       this.assertNotDisposed();
+      const content = { model, ...space, outputs };
+      const advice = 'Check that the embeddings carry the labels; standardised embeddings, another learningRate or more epochs may help.';
+      const warnings = this.warningsOf(content, sets, report, advice, options.onWarning);
       const { epochs, bestEpoch, stoppedEarly, lrDropEpochs } = report;
       const provenance: FusionProvenance = {
         nTrain: train.x[0].shape[0],
         nValidation: validation?.x[0].shape[0] ?? 0,
         validation: kind,
         parameterCount: model.countParams(),
-        backend: tf.getBackend(),
-        dvmeVersion: DVME_VERSION,
+        ...fitOrigin(),
         training: { epochs, bestEpoch, stoppedEarly, lrDropEpochs },
+        warnings,
       };
-      this.fitted?.model.dispose();
-      this.fitted = { model, space, provenance };
-      this.epochLogs = report.history;
+      this.commit({ ...content, provenance }, report.history);
       model = undefined;
       return this;
     } finally {
@@ -214,71 +181,12 @@ export abstract class FusionEstimator<T extends ProbeTask = ProbeTask, H extends
   }
 
   /**
-   * Probabilities of embeddings `x`; see {@link ProbaFor}.
-   *
-   * @throws {@link NotFittedError} before fit; {@link DisposedError} after dispose;
-   *   {@link ShapeError} / {@link InvalidArgumentError} for inputs that do not fit the sources.
-   */
-  predictProba(x: SourceEmbeddings): ProbaFor<T> {
-    const f = this.state();
-    const p = this.probaFlat(f, x);
-    return (this.task === 'binary' ? p : toRows(p, outputsOf(this.task, f.space))) as ProbaFor<T>;
-  }
-
-  /**
-   * Predicted labels: the class of the largest probability, probability >= 0.5 for binary and
-   * for every multilabel label; see {@link PredictionFor}.
-   *
-   * @throws As {@link FusionEstimator.predictProba}.
-   */
-  predict(x: SourceEmbeddings): PredictionFor<T> {
-    const f = this.state();
-    const p = this.probaFlat(f, x);
-    const k = outputsOf(this.task, f.space);
-    if (this.task === 'multilabel') return toRows(p, k).map((r) => Array.from(r, (v) => (v >= 0.5 ? 1 : 0))) as PredictionFor<T>;
-    const classes = f.space.classes as number[];
-    if (this.task === 'binary') return Array.from(p, (v) => classes[v >= 0.5 ? 1 : 0]) as PredictionFor<T>;
-    return Array.from(argmaxRows(p, k), (c) => classes[c]) as PredictionFor<T>;
-  }
-
-  /**
-   * The task's metrics on embeddings `x` with true labels `y` (ROC AUC, accuracy, Cohen's
-   * kappa; the same report as {@link Probe.evaluate}). Undefined metrics are `NaN`.
-   *
-   * @throws As {@link FusionEstimator.predictProba}, and {@link InvalidArgumentError} for
-   *   labels the estimator does not know.
-   */
-  evaluate(x: SourceEmbeddings, y: LabelsFor<T>): EvaluationFor<T> {
-    const f = this.state();
-    const p = this.probaFlat(f, x);
-    const k = outputsOf(this.task, f.space);
-    const targets = encodeTargets(this.task, 'y', y, p.length / k, f.space);
-    return evaluateProba(targets, p, k) as EvaluationFor<T>;
-  }
-
-  /**
    * The fitted estimator as plain JSON data ({@link FusionJSON}); `JSON.stringify` calls it.
    *
    * @throws {@link NotFittedError} before fit; {@link DisposedError} after dispose.
    */
   toJSON(): FusionJSON {
-    const f = this.state();
-    return {
-      kind: this.jsonKind,
-      version: 1,
-      hyperparameters: structuredClone(this.hyperparameters) as Record<string, unknown>,
-      classes: f.space.classes ? [...f.space.classes] : null,
-      numLabels: f.space.numLabels ?? null,
-      weights: weightsToJSON(f.model),
-      provenance: structuredClone(f.provenance) as unknown as Record<string, unknown>,
-    };
-  }
-
-  /** Frees the model's weights. Idempotent; any later use throws {@link DisposedError}. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.fitted?.model.dispose();
+    return this.jsonOf(this.jsonKind, FUSION_JSON_VERSION, (f) => ({ weights: weightsToJSON(f.model) })) as unknown as FusionJSON;
   }
 
   /**
@@ -288,18 +196,16 @@ export abstract class FusionEstimator<T extends ProbeTask = ProbeTask, H extends
    */
   protected restore(json: FusionJSON): this {
     const kind = this.jsonKind;
-    const space: LabelSpace =
-      this.task === 'multilabel'
-        ? { classes: undefined, numLabels: checkCount(kind, 'numLabels', json.numLabels) }
-        : { classes: checkClasses(kind, this.task, json.classes), numLabels: undefined };
-    const model = this.createModel(outputsOf(this.task, space));
+    const space = readLabelSpace(kind, this.task, json as unknown as Record<string, unknown>);
+    const outputs = outputCount(this.task, space);
+    const model = this.createModel(outputs);
     try {
       weightsFromJSON(kind, model, json.weights);
     } catch (e) {
       model.dispose();
       throw e;
     }
-    this.fitted = { model, space, provenance: structuredClone(json.provenance) as unknown as FusionProvenance };
+    this.commit({ model, ...space, outputs, provenance: structuredClone(json.provenance) as unknown as FusionProvenance }, []);
     return this;
   }
 
@@ -313,28 +219,13 @@ export abstract class FusionEstimator<T extends ProbeTask = ProbeTask, H extends
     return sourceTensors('x', x, this.specs);
   }
 
-  /** The class name for messages (bundlers may rename constructors). */
-  private get className(): string {
+  /** @internal The class name for messages (bundlers may rename constructors). */
+  protected get estimatorName(): string {
     return this.jsonKind.replace(/^dvme\./, '');
   }
 
-  private assertNotDisposed(): void {
-    if (this.disposed) {
-      throw new DisposedError(`This ${this.className} was disposed. Create a new one (or use fromJSON) to use one again.`);
-    }
-  }
-
-  private state(): Fitted {
-    this.assertNotDisposed();
-    if (!this.fitted) {
-      throw new NotFittedError(
-        `This ${this.task} ${this.className} is not fitted yet: call fit(x, y) first (or load one with fromJSON).`,
-      );
-    }
-    return this.fitted;
-  }
-
-  private probaFlat(f: Fitted, x: unknown): Float32Array {
+  /** @internal */
+  protected probabilities(f: FusionState, x: SourceEmbeddings): Float32Array {
     const { tensors, owned } = sourceTensors('x', x, this.specs);
     try {
       const p = predictProbabilities(f.model, this.task, tensors);
@@ -348,12 +239,11 @@ export abstract class FusionEstimator<T extends ProbeTask = ProbeTask, H extends
       tf.dispose(owned);
     }
   }
-}
 
-/** @internal Logit count: 1 for binary, classes for multiclass, labels for multilabel. */
-export function outputsOf(task: ProbeTask, space: LabelSpace): number {
-  if (task === 'multilabel') return space.numLabels as number;
-  return task === 'binary' ? 1 : (space.classes as number[]).length;
+  /** @internal */
+  protected release(f: FusionState): void {
+    f.model.dispose();
+  }
 }
 
 /**
@@ -361,28 +251,10 @@ export function outputsOf(task: ProbeTask, space: LabelSpace): number {
  * from its hyperparameters (bad ones are a CheckpointFormatError, not an argument error).
  */
 export function fromFusionJSON<E>(kind: string, json: unknown, make: (hp: never) => E): { estimator: E; json: FusionJSON } {
-  const j = checkFusionHeader(kind, json);
+  const j = readEstimatorJSON(kind, FUSION_JSON_VERSION, json) as unknown as FusionJSON;
   try {
     return { estimator: make(j.hyperparameters as never), json: j };
   } catch (e) {
     throw new CheckpointFormatError(`Not a valid ${kind} JSON: bad hyperparameters (${(e as Error).message}).`, { cause: e });
   }
-}
-
-function checkCount(kind: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) failJSON(kind, `${name} must be a positive integer`);
-  return v;
-}
-
-function checkClasses(kind: string, task: ProbeTask, v: unknown): number[] {
-  if (!Array.isArray(v) || v.length < 2 || !v.every((c) => typeof c === 'number' && Number.isFinite(c))) {
-    failJSON(kind, 'classes must list at least two finite labels');
-  }
-  if (task === 'binary' && v.length !== 2) failJSON(kind, 'a binary estimator has exactly two classes');
-  return [...(v as number[])];
-}
-
-/** Row views `[n][k]` of a row-major buffer. */
-function toRows(p: Float32Array, k: number): Float32Array[] {
-  return Array.from({ length: p.length / k }, (_, i) => p.subarray(i * k, (i + 1) * k));
 }

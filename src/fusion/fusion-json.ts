@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { CheckpointFormatError } from '../errors/index.js';
+import { failJSON } from '../training/estimator-json.js';
 
 /** @internal The format version `toJSON` writes; `fromJSON` reads this one. */
 export const FUSION_JSON_VERSION = 1;
@@ -49,11 +50,6 @@ export interface FusionJSON {
   readonly weights: FusionWeightsJSON;
   /** How the estimator was fitted (epochs, best epoch, rows, backend, ...). */
   readonly provenance: Readonly<Record<string, unknown>>;
-}
-
-/** @internal Throws a CheckpointFormatError about fusion JSON. */
-export function failJSON(kind: string, what: string): never {
-  throw new CheckpointFormatError(`Not a valid ${kind} JSON: ${what}. Pass what toJSON() returned.`);
 }
 
 function toBase64(bytes: Uint8Array): string {
@@ -143,29 +139,6 @@ export function weightsFromJSON(kind: string, model: tfl.LayersModel, w: unknown
   for (const { v, t } of values) {
     tf.tidy(() => {
       v.write(tf.tensor(t, v.shape as number[], 'float32'));
-    });
-  }
-}
-
-/** @internal Checks the kind and version tag and the label space of fusion JSON. */
-export function checkFusionHeader(kind: string, json: unknown): FusionJSON {
-  const j = (typeof json === 'string' ? parse(kind, json) : json) as Partial<FusionJSON> | null;
-  if (typeof j !== 'object' || j === null) failJSON(kind, 'expected an object');
-  if (j.kind !== kind) failJSON(kind, `kind is ${JSON.stringify(j.kind)}, expected "${kind}"`);
-  if (j.version !== FUSION_JSON_VERSION) {
-    failJSON(kind, `version ${JSON.stringify(j.version)} is not supported (this dvme reads ${FUSION_JSON_VERSION}); upgrade dvme`);
-  }
-  if (typeof j.hyperparameters !== 'object' || j.hyperparameters === null) failJSON(kind, 'hyperparameters missing');
-  if (typeof j.provenance !== 'object' || j.provenance === null) failJSON(kind, 'provenance missing');
-  return j as FusionJSON;
-}
-
-function parse(kind: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new CheckpointFormatError(`Not a valid ${kind} JSON: the text does not parse (${(e as Error).message}).`, {
-      cause: e,
     });
   }
 }

@@ -1,9 +1,16 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import { describe } from '../validation/describe.js';
+import type { FitCallbacks } from '../training/estimator.js';
 import type { LabelsFor, ProbeTask } from '../training/labels.js';
-import { PAPER_OPTION_NAMES, resolveOptions, type PaperTrainingOptions } from '../probe/options.js';
-import type { EpochLog } from '../probe/paper-solver.js';
-import type { ProbeMonitor } from '../training/evaluation.js';
+import {
+  checkClassesOption,
+  checkSeed,
+  checkTask,
+  checkValidationSplit,
+  PAPER_OPTION_NAMES,
+  resolvePaperHyperparameters,
+  type PaperTrainingOptions,
+} from '../training/paper-options.js';
 import { sourceSpecs, type SourceEmbeddings } from './fusion-data.js';
 
 /**
@@ -74,22 +81,12 @@ export type FusionHyperparameters<T extends ProbeTask = ProbeTask> = Readonly<
  * };
  * ```
  */
-export interface FusionFitOptions<T extends ProbeTask = ProbeTask> {
+export interface FusionFitOptions<T extends ProbeTask = ProbeTask> extends FitCallbacks {
   /**
    * Validation rows, monitored for the schedule, early stopping and best weights.
    * @defaultValue none: see `validationSplit`
    */
   validation?: { readonly x: SourceEmbeddings; readonly y: LabelsFor<T> };
-  /**
-   * Called after every epoch (awaited when it returns a promise).
-   * @defaultValue none
-   */
-  onEpoch?: (log: EpochLog) => void | Promise<void>;
-  /**
-   * Aborts training (checked before every batch); `fit` rejects with the signal's reason.
-   * @defaultValue none
-   */
-  signal?: AbortSignal;
 }
 
 const SHARED = ['sources', 'task', 'numClasses', 'classes', 'seed', 'validationSplit', ...PAPER_OPTION_NAMES] as const;
@@ -122,35 +119,19 @@ export function resolveFusionOptions<T extends ProbeTask>(
   if (numClasses !== undefined && options.task === 'binary' && numClasses !== 2) {
     throw new InvalidArgumentError(`numClasses of a binary task must be 2; received ${numClasses}. Use task: 'multiclass'.`);
   }
-  const hp = resolveOptions({
-    task: options.task,
-    solver: 'paper',
-    ...(options.classes !== undefined ? { classes: options.classes } : {}),
-    seed: options.seed,
-    validationSplit: options.validationSplit,
-    monitor: options.monitor,
-    learningRate: options.learningRate,
-    batchSize: options.batchSize,
-    minEpochs: options.minEpochs,
-    maxEpochs: options.maxEpochs,
-    earlyStoppingPatience: options.earlyStoppingPatience,
-    plateauPatience: options.plateauPatience,
-    plateauFactor: options.plateauFactor,
-  });
+  // The Probe's checks, in the Probe's order (same rules, same messages).
+  const task = checkTask(options.task);
+  checkClassesOption(options.classes, task);
+  const seed = checkSeed(options.seed);
+  const validationSplit = checkValidationSplit(options.validationSplit);
+  const paper = resolvePaperHyperparameters(task, false, options);
   return {
     sources: Object.freeze(Object.fromEntries(specs.map((s) => [s.name, s.dim]))),
     task: options.task,
     ...(numClasses !== undefined ? { numClasses } : {}),
-    ...(hp.classes !== undefined ? { classes: hp.classes } : {}),
-    seed: hp.seed,
-    validationSplit: hp.validationSplit,
-    monitor: hp.monitor as ProbeMonitor,
-    learningRate: hp.learningRate as number,
-    batchSize: hp.batchSize as number,
-    minEpochs: hp.minEpochs as number,
-    maxEpochs: hp.maxEpochs as number,
-    earlyStoppingPatience: hp.earlyStoppingPatience as number,
-    plateauPatience: hp.plateauPatience as number,
-    plateauFactor: hp.plateauFactor as number,
+    ...(options.classes ? { classes: [...options.classes] } : {}),
+    seed,
+    validationSplit,
+    ...paper,
   };
 }

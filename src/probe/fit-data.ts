@@ -5,7 +5,7 @@ import { readEmbeddings, type DenseRows, type EmbeddingInput } from '../training
 import { checkAllPresent, encodeTargets, learnClasses, type Targets } from '../training/labels.js';
 import type { ProbeHyperparameters } from './options.js';
 import { aucDefined } from '../training/evaluation.js';
-import { stratifiedSplit } from '../random/shuffle.js';
+import { splitTargets, takeDenseRows, takeTargets } from '../training/rows.js';
 import { applyStandardization, fitStandardization, type Standardization } from '../training/standardize.js';
 
 /** @internal Rows and their targets; `x` raw, `z` standardised (the same object without standardisation). */
@@ -27,20 +27,6 @@ export interface FitData {
   readonly validationKind: 'given' | 'split' | 'none';
   /** The seeded stream, after the split drew from it; the solver draws next. */
   readonly rng: Xoshiro128;
-}
-
-function takeRows(x: DenseRows, idx: Int32Array): DenseRows {
-  const data = new Float32Array(idx.length * x.cols);
-  idx.forEach((r, i) => data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols));
-  return { data, rows: idx.length, cols: x.cols };
-}
-
-function takeTargets(t: Targets, idx: Int32Array): Targets {
-  if (t.kind === 'index') return { ...t, index: Int32Array.from(idx, (r) => t.index[r]) };
-  const L = t.numLabels;
-  const data = new Uint8Array(idx.length * L);
-  idx.forEach((r, i) => data.set(t.data.subarray(r * L, (r + 1) * L), i * L));
-  return { ...t, data };
 }
 
 /**
@@ -69,11 +55,9 @@ export async function prepareFitData(
     held = { x: vx, targets: encodeTargets(hp.task, 'validation.y', validation.y, vx.rows, { classes, numLabels }) };
     validationKind = 'given';
   } else if (hp.validationSplit > 0) {
-    // Multilabel rows are held out at random (group 0); classes keep their proportions.
-    const groups = targets.kind === 'index' ? targets.index : new Int32Array(all.rows);
-    const split = stratifiedSplit(groups, hp.validationSplit, rng);
-    held = { x: takeRows(all, split.heldOut), targets: takeTargets(targets, split.heldOut) };
-    train = takeRows(all, split.train);
+    const split = splitTargets(targets, all.rows, hp.validationSplit, rng);
+    held = { x: takeDenseRows(all, split.heldOut), targets: takeTargets(targets, split.heldOut) };
+    train = takeDenseRows(all, split.train);
     targets = takeTargets(targets, split.train);
     checkAllPresent(targets, classes, hp.solver === 'lbfgs');
     validationKind = 'split';

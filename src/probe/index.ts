@@ -6,13 +6,16 @@
  * @packageDocumentation
  */
 export { Probe } from './probe.js';
-export type { EvaluationFor, PredictionFor, ProbaFor, ProbeFitOptions } from './probe.js';
+export type { ProbeFitOptions } from './probe.js';
+export { Estimator } from '../training/estimator.js';
+export type { EvaluationFor, FitCallbacks, PredictionFor, ProbaFor } from '../training/estimator.js';
+export type { TrainingWarning } from '../training/fit-warnings.js';
 export type { PaperTrainingOptions, ProbeHyperparameters, ProbeOptions, ProbeSolver } from './options.js';
 export type { LabelsFor, ProbeTask } from '../training/labels.js';
 export type { ClassWeight } from '../training/class-weight.js';
 export type { EmbeddingInput } from '../training/embedding-input.js';
 export type { Standardization } from '../training/standardize.js';
-export type { EpochLog } from './paper-solver.js';
+export type { EpochLog } from '../training/train-loop.js';
 export type {
   BinaryEvaluation,
   ClassAgreement,

@@ -20,11 +20,14 @@ export interface LbfgsReport {
 /**
  * @internal Fits L2-regularised logistic regression with L-BFGS: one softmax model for
  * multiclass, one binary model for binary, and one binary model per label for multilabel
- * (scikit-learn's one-vs-rest), each with its own column of class weights.
+ * (scikit-learn's one-vs-rest), each with its own column of class weights. `outputs` is the
+ * probe's logit count: a multiclass probe of two classes has two softmax outputs, and gets the
+ * binary model's logit `z` as `[0, z]` (whose softmax is the sigmoid's `[1 - p, p]`).
  */
 export async function fitLbfgs(
   x: DenseRows,
   t: Targets,
+  outputs: number,
   weights: Float64Array | undefined,
   hp: LbfgsHyperparameters,
 ): Promise<{ weights: LinearWeights; report: LbfgsReport }> {
@@ -37,9 +40,13 @@ export async function fitLbfgs(
   });
   if (t.kind === 'index') {
     const r = await fitLogisticRegression(x.data, n, d, t.index, t.numClasses, options(weights));
-    const k = t.numClasses === 2 ? 1 : t.numClasses;
+    const pad = outputs - (t.numClasses === 2 ? 1 : t.numClasses);
+    const coef = new Float32Array(outputs * d);
+    coef.set(r.coef, pad * d);
+    const intercept = new Float32Array(outputs);
+    intercept.set(r.intercept, pad);
     return {
-      weights: { coef: Float32Array.from(r.coef), intercept: Float32Array.from(r.intercept), outputs: k, features: d },
+      weights: { coef, intercept, outputs, features: d },
       report: { nIter: [r.nIter], converged: [r.converged], loss: [r.loss] },
     };
   }

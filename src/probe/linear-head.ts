@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProbeTask } from '../training/labels.js';
+import { activate } from '../training/logits.js';
 import type { Standardization } from '../training/standardize.js';
 
 /**
@@ -12,11 +13,6 @@ export interface LinearWeights {
   readonly intercept: Float32Array;
   readonly outputs: number;
   readonly features: number;
-}
-
-/** @internal Softmax rows for multiclass, element-wise sigmoid otherwise. */
-export function activate(task: ProbeTask, logits: tf.Tensor2D): tf.Tensor2D {
-  return task === 'multiclass' ? tf.softmax(logits) : tf.sigmoid(logits);
 }
 
 /** @internal `x @ kernel + bias`, the probe's logits. Call inside `tf.tidy`. */

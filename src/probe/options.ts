@@ -2,8 +2,19 @@ import { InvalidArgumentError } from '../errors/index.js';
 import { describe } from '../validation/describe.js';
 import type { ClassWeight } from '../training/class-weight.js';
 import type { ProbeTask } from '../training/labels.js';
-import { checkCount, checkNumber } from '../training/option-checks.js';
-import type { ProbeMonitor } from '../training/evaluation.js';
+import { checkNumber } from '../training/option-checks.js';
+import {
+  checkClassesOption,
+  checkSeed,
+  checkTask,
+  checkValidationSplit,
+  PAPER_OPTION_NAMES,
+  positiveInt,
+  resolvePaperHyperparameters,
+  type PaperTrainingOptions,
+} from '../training/paper-options.js';
+
+export type { PaperTrainingOptions } from '../training/paper-options.js';
 
 /**
  * How a probe is trained: `'paper'` is the paper's linear-evaluation protocol (one linear
@@ -19,71 +30,6 @@ import type { ProbeMonitor } from '../training/evaluation.js';
  * ```
  */
 export type ProbeSolver = 'paper' | 'lbfgs';
-
-/**
- * The paper's training protocol (Adam, batch 64, ReduceLROnPlateau, 30-50 epochs, early
- * stopping with the best weights restored), shared by {@link Probe} with `solver: 'paper'`
- * (an `'lbfgs'` probe rejects these options) and by the fusion estimators.
- *
- * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { PaperTrainingOptions } from 'dvme';
- * const quick: PaperTrainingOptions = { minEpochs: 10, maxEpochs: 20, earlyStoppingPatience: 5 };
- * ```
- */
-export interface PaperTrainingOptions {
-  /**
-   * When `fit` gets no `validation` data: the fraction of training rows held out (stratified
-   * by class, seeded) to serve as validation data. With `0` the `'paper'` solver monitors the
-   * training loss instead (and an ordinal probe fits its cut points on the training rows).
-   * @defaultValue `0`
-   */
-  validationSplit?: number;
-  /**
-   * The validation quantity watched for the schedule, early stopping and the best
-   * weights; see {@link ProbeMonitor}.
-   * @defaultValue `'auc'` (binary, multilabel); `'kappa'` (multiclass: the paper's APTOS
-   * metric); `'quadraticKappa'` (ordinal)
-   */
-  monitor?: ProbeMonitor;
-  /**
-   * Adam's initial learning rate.
-   * @defaultValue `1e-3`
-   */
-  learningRate?: number;
-  /**
-   * Rows per batch.
-   * @defaultValue `64`
-   */
-  batchSize?: number;
-  /**
-   * Training never stops earlier.
-   * @defaultValue `30`
-   */
-  minEpochs?: number;
-  /**
-   * Training never runs longer.
-   * @defaultValue `50`
-   */
-  maxEpochs?: number;
-  /**
-   * Epochs without improvement before stopping (after `minEpochs`).
-   * @defaultValue `10`
-   */
-  earlyStoppingPatience?: number;
-  /**
-   * ReduceLROnPlateau patience (PyTorch rules: the rate drops on the
-   * `patience + 1`-th epoch in a row without improvement).
-   * @defaultValue `5`
-   */
-  plateauPatience?: number;
-  /**
-   * ReduceLROnPlateau factor.
-   * @defaultValue `0.1`
-   */
-  plateauFactor?: number;
-}
 
 /**
  * Hyperparameters of a {@link Probe}. Options of the other solver are rejected (an
@@ -118,9 +64,12 @@ export interface ProbeOptions<T extends ProbeTask = ProbeTask> extends PaperTrai
   classWeight?: ClassWeight;
   /**
    * Standardise features with the training rows' mean and standard deviation (validation and
-   * test rows use the training statistics).
-   * @defaultValue `true` for `'lbfgs'` (makes `C` comparable across backbones and speeds
-   * convergence), `false` for `'paper'` (the paper trains on raw features)
+   * test rows use the training statistics). `'lbfgs'`: makes `C` comparable across backbones
+   * and speeds convergence. `'paper'`: its learning rate of 1e-3 assumes features of unit
+   * scale; on raw pooled CNN embeddings (small values far from zero) it can collapse to one
+   * predicted class, which `fit` then reports as a {@link TrainingWarning}. The paper's exact
+   * setting, raw features, is `standardize: false`.
+   * @defaultValue `true`
    */
   standardize?: boolean;
   /**
@@ -175,36 +124,14 @@ export type ProbeHyperparameters = Readonly<ProbeOptions> & {
 };
 
 const COMMON = ['task', 'solver', 'classes', 'classWeight', 'standardize', 'seed', 'ordinal', 'validationSplit'] as const;
-/** @internal The option names of {@link PaperTrainingOptions} that only the `'paper'` solver takes. */
-export const PAPER_OPTION_NAMES = [
-  'monitor',
-  'learningRate',
-  'batchSize',
-  'minEpochs',
-  'maxEpochs',
-  'earlyStoppingPatience',
-  'plateauPatience',
-  'plateauFactor',
-] as const;
 const LBFGS = ['C', 'tol', 'maxIter'] as const;
-
-function positiveInt(name: string, v: unknown): number {
-  const n = checkCount(name, v);
-  if (n < 1) throw new InvalidArgumentError(`${name} must be a positive integer; received ${describe(v)}.`);
-  return n;
-}
 
 /** @internal Validates options and fills in the defaults. */
 export function resolveOptions(options: ProbeOptions): ProbeHyperparameters {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError(`Probe options must be an object like { task: 'binary' }; received ${describe(options)}.`);
   }
-  const { task } = options;
-  if (task !== 'binary' && task !== 'multiclass' && task !== 'multilabel') {
-    throw new InvalidArgumentError(
-      `task must be 'binary', 'multiclass' or 'multilabel'; received ${describe(task)}.`,
-    );
-  }
+  const task = checkTask(options.task);
   const solver = options.solver ?? 'paper';
   if (solver !== 'paper' && solver !== 'lbfgs') {
     throw new InvalidArgumentError(`solver must be 'paper' or 'lbfgs'; received ${describe(solver)}.`);
@@ -227,18 +154,13 @@ export function resolveOptions(options: ProbeOptions): ProbeHyperparameters {
   if (typeof ordinal !== 'boolean' || (ordinal && task !== 'multiclass')) {
     throw new InvalidArgumentError(`ordinal must be a boolean, and true only with task 'multiclass'; received ${describe(ordinal)} with task '${task}'.`);
   }
-  if (options.classes !== undefined && (task === 'multilabel' || !Array.isArray(options.classes))) {
-    throw new InvalidArgumentError(
-      `classes must be an array of labels, for task 'binary' or 'multiclass'; received ${describe(options.classes)} with task '${task}'.`,
-    );
-  }
-  const standardize = options.standardize ?? solver === 'lbfgs';
+  checkClassesOption(options.classes, task);
+  const standardize = options.standardize ?? true;
   if (typeof standardize !== 'boolean') {
     throw new InvalidArgumentError(`standardize must be a boolean; received ${describe(standardize)}.`);
   }
-  const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError(`seed must be a safe integer; received ${describe(seed)}.`);
-  const validationSplit = checkNumber('validationSplit', options.validationSplit ?? 0, (v) => v >= 0 && v < 1, 'in [0, 1)');
+  const seed = checkSeed(options.seed);
+  const validationSplit = checkValidationSplit(options.validationSplit);
   const common = {
     task,
     solver,
@@ -257,28 +179,5 @@ export function resolveOptions(options: ProbeOptions): ProbeHyperparameters {
       maxIter: positiveInt('maxIter', options.maxIter ?? 1000),
     };
   }
-  const monitor = options.monitor ?? (task === 'multiclass' ? (ordinal ? 'quadraticKappa' : 'kappa') : 'auc');
-  const monitors: readonly ProbeMonitor[] =
-    task === 'multilabel' ? ['auc', 'accuracy', 'loss'] : ['auc', 'accuracy', 'kappa', 'quadraticKappa', 'loss'];
-  if (!monitors.includes(monitor)) {
-    throw new InvalidArgumentError(
-      `monitor for task '${task}' must be one of ${monitors.join(', ')}; received ${describe(monitor)}.`,
-    );
-  }
-  const minEpochs = positiveInt('minEpochs', options.minEpochs ?? 30);
-  const maxEpochs = positiveInt('maxEpochs', options.maxEpochs ?? 50);
-  if (minEpochs > maxEpochs) {
-    throw new InvalidArgumentError(`minEpochs (${minEpochs}) must not exceed maxEpochs (${maxEpochs}).`);
-  }
-  return {
-    ...common,
-    monitor,
-    learningRate: checkNumber('learningRate', options.learningRate ?? 1e-3, (v) => v > 0, '> 0'),
-    batchSize: positiveInt('batchSize', options.batchSize ?? 64),
-    minEpochs,
-    maxEpochs,
-    earlyStoppingPatience: checkCount('earlyStoppingPatience', options.earlyStoppingPatience ?? 10),
-    plateauPatience: checkCount('plateauPatience', options.plateauPatience ?? 5),
-    plateauFactor: checkNumber('plateauFactor', options.plateauFactor ?? 0.1, (v) => v > 0 && v < 1, 'in (0, 1)'),
-  };
+  return { ...common, ...resolvePaperHyperparameters(task, ordinal, options) };
 }

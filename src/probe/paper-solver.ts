@@ -1,96 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { NonFiniteError } from '../errors/index.js';
 import type { Xoshiro128 } from '../random/xoshiro.js';
-import { Adam } from '../training/adam.js';
-import { EarlyStopping } from '../training/early-stopping.js';
+import { uniform } from '../random/shuffle.js';
 import type { DenseRows } from '../training/embedding-input.js';
 import type { ProbeTask, Targets } from '../training/labels.js';
-import { activate, linearLogits, type LinearWeights } from './linear-head.js';
-import { monitorMode, monitorValue, type ProbeMonitor } from '../training/evaluation.js';
-import { ReduceLROnPlateau } from '../training/reduce-lr-on-plateau.js';
-import { permutation, uniform } from '../random/shuffle.js';
-
-/**
- * One epoch of the `'paper'` solver, as `onEpoch` receives it.
- *
- * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { Probe, type EpochLog } from 'dvme';
- * const logs: EpochLog[] = [];
- * // await new Probe({ task: 'binary' }).fit(x, y, { validation, onEpoch: (log) => { logs.push(log); } });
- * ```
- */
-export interface EpochLog {
-  /** 1-based epoch number. */
-  readonly epoch: number;
-  /** Mean (class-weighted) training cross-entropy over the epoch's batches. */
-  readonly loss: number;
-  /** What was monitored: the `monitor` option on validation data, or `'loss'` on training data without it. */
-  readonly monitor: ProbeMonitor;
-  /** Its value after this epoch (`NaN` when undefined, e.g. kappa with one predicted class). */
-  readonly value: number;
-  /** Learning rate used during this epoch. */
-  readonly lr: number;
-  /** This epoch is the best so far (its weights are the ones kept). */
-  readonly improved: boolean;
-}
-
-/** @internal Hyperparameters of the paper's linear-evaluation protocol. */
-export interface PaperHyperparameters {
-  readonly learningRate: number;
-  readonly batchSize: number;
-  readonly minEpochs: number;
-  readonly maxEpochs: number;
-  readonly earlyStoppingPatience: number;
-  readonly plateauPatience: number;
-  readonly plateauFactor: number;
-  readonly monitor: ProbeMonitor;
-}
-
-/** @internal How a `'paper'` fit went. */
-export interface PaperReport {
-  readonly epochs: number;
-  readonly bestEpoch: number;
-  readonly stoppedEarly: boolean;
-  readonly lrDropEpochs: readonly number[];
-  readonly history: readonly EpochLog[];
-}
-
-/** @internal The report of a finished `'paper'` training loop (the probe's or a fusion model's). */
-export function paperReport(history: readonly EpochLog[], early: Pick<EarlyStopping<never>, 'bestEpoch'>, plateau: Pick<ReduceLROnPlateau, 'dropEpochs'>, maxEpochs: number): PaperReport {
-  return {
-    epochs: history.length,
-    bestEpoch: early.bestEpoch || history.length,
-    stoppedEarly: history.length < maxEpochs,
-    lrDropEpochs: [...plateau.dropEpochs],
-    history,
-  };
-}
+import { activate, targetMatrix } from '../training/logits.js';
+import type { PaperHyperparameters } from '../training/paper-options.js';
+import { trainLoop, type EpochLog, type TrainingReport } from '../training/train-loop.js';
+import { linearLogits, type LinearWeights } from './linear-head.js';
 
 /** @internal Everything the solver needs; `x` and validation `x` are already standardised. */
 export interface PaperSolverInput {
   readonly task: ProbeTask;
   readonly x: DenseRows;
   readonly targets: Targets;
+  /** Logits of the linear layer: 1 (binary), classes (multiclass), labels (multilabel). */
+  readonly outputs: number;
   readonly weights: Float64Array | undefined;
   readonly validation: { readonly x: DenseRows; readonly targets: Targets } | undefined;
   readonly hp: PaperHyperparameters;
   readonly rng: Xoshiro128;
   readonly onEpoch?: ((log: EpochLog) => void | Promise<void>) | undefined;
   readonly signal?: AbortSignal | undefined;
-}
-
-/** @internal Number of outputs of the linear layer. */
-export function outputsOf(t: Targets): number {
-  return t.kind === 'indicator' ? t.numLabels : t.numClasses === 2 ? 1 : t.numClasses;
-}
-
-/** Targets as the float matrix the loss compares logits with: [n, outputs]. */
-function targetTensor(t: Targets): tf.Tensor2D {
-  if (t.kind === 'indicator') return tf.tensor2d(Float32Array.from(t.data), [t.data.length / t.numLabels, t.numLabels]);
-  if (t.numClasses === 2) return tf.tensor2d(Float32Array.from(t.index), [t.index.length, 1]);
-  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(t.index, 'int32'), t.numClasses), 'float32') as tf.Tensor2D);
 }
 
 /**
@@ -144,29 +74,19 @@ export function transpose(a: Float32Array, r: number, c: number): Float32Array {
 }
 
 /**
- * @internal The paper's linear evaluation: one linear layer, Adam, batches in a fresh seeded
- * order every epoch, ReduceLROnPlateau and early stopping on the monitored value, and the
- * weights of the best epoch at the end.
+ * @internal The paper's linear evaluation: one linear layer trained by the shared epoch loop
+ * (Adam, seeded batches, ReduceLROnPlateau, early stopping, best weights) with the
+ * cross-entropy gradient in closed form.
  */
-export async function fitPaper(input: PaperSolverInput): Promise<{ weights: LinearWeights; report: PaperReport }> {
-  const { task, x, targets, hp, rng, validation, signal } = input;
+export async function fitPaper(input: PaperSolverInput): Promise<{ weights: LinearWeights; report: TrainingReport }> {
+  const { task, x, targets, validation, outputs: k } = input;
   const { rows: n, cols: d } = x;
-  const k = outputsOf(targets);
-  const monitor: ProbeMonitor = validation ? hp.monitor : 'loss';
-  const mode = monitorMode(monitor);
-  const init = initialWeights(d, k, rng);
+  const init = initialWeights(d, k, input.rng);
   const owned: tf.Tensor[] = [];
   const own = <T extends tf.Tensor>(t: T): T => (owned.push(t), t);
-  const early = new EarlyStopping<tf.Tensor[]>({
-    mode,
-    patience: hp.earlyStoppingPatience,
-    minEpochs: hp.minEpochs,
-    release: (s) => tf.dispose(s),
-  });
-  let adam: Adam | undefined;
   try {
     const xT = own(tf.tensor2d(x.data, [n, d]));
-    const yT = own(targetTensor(targets));
+    const yT = own(targetMatrix(targets, k));
     // Weights line up with the loss terms: [n] per row (softmax), [n, outputs] per entry (sigmoid).
     const wShape = task === 'multiclass' ? [n] : [n, k];
     const wT = input.weights ? own(tf.tensor(Float32Array.from(input.weights), wShape)) : undefined;
@@ -174,75 +94,36 @@ export async function fitPaper(input: PaperSolverInput): Promise<{ weights: Line
     // Variables made inside tidy: tidy frees the initial tensors, the variables keep their data.
     const W = own(tf.tidy(() => tf.variable(tf.tensor2d(init.kernel, [d, k]), true)));
     const b = own(tf.tidy(() => tf.variable(tf.tensor1d(init.bias), true)));
-    adam = new Adam([W, b]);
-    const plateau = new ReduceLROnPlateau(hp.learningRate, { mode, factor: hp.plateauFactor, patience: hp.plateauPatience });
-    const history: EpochLog[] = [];
-    const opt = adam;
-
-    /** One pass over the rows in a fresh seeded order; returns the epoch's mean loss. */
-    const trainEpoch = async (lr: number): Promise<number> => {
-      const order = permutation(n, rng);
-      const losses: tf.Scalar[] = [];
-      try {
-        for (let start = 0; start < n; start += hp.batchSize) {
-          signal?.throwIfAborted();
-          const batch = order.subarray(start, Math.min(start + hp.batchSize, n));
-          losses.push(
-            tf.tidy(() => {
-              const idx = tf.tensor1d(batch, 'int32');
-              const xb = tf.gather(xT, idx) as tf.Tensor2D;
-              const yb = tf.gather(yT, idx) as tf.Tensor2D;
-              const wb = wT ? tf.gather(wT, idx) : undefined;
-              const { loss, dz } = lossAndLogitGrad(task, linearLogits(xb, W, b), yb, wb);
-              opt.step([tf.matMul(xb, dz, true, false), tf.sum(dz, 0)], lr);
-              // Weighted by batch size so the epoch mean counts every row once.
-              return tf.mul(loss, batch.length / n) as tf.Scalar;
-            }),
-          );
-        }
-        const total = tf.addN(losses);
-        losses.push(total);
-        return (await total.data())[0];
-      } finally {
-        tf.dispose(losses);
-      }
-    };
-
-    for (let epoch = 1; epoch <= hp.maxEpochs; epoch++) {
-      const lr = plateau.lr;
-      const loss = await trainEpoch(lr);
-      if (!Number.isFinite(loss)) {
-        throw new NonFiniteError(
-          `The 'paper' solver diverged: training loss is ${loss} at epoch ${epoch}. ` +
-            'Standardise the embeddings (standardize: true) or lower learningRate.',
-        );
-      }
-      let value = loss;
-      if (validation && xVal) {
-        const p = own(tf.tidy(() => activate(task, linearLogits(xVal, W, b))));
-        const proba = (await p.data()) as Float32Array;
-        p.dispose();
-        value = monitorValue(monitor, validation.targets, proba, k);
-      }
-      plateau.step(value);
-      const step = early.step(value, () => [tf.clone(W), tf.clone(b)]);
-      const log: EpochLog = { epoch, loss, monitor, value, lr, improved: step.improved };
-      history.push(log);
-      await input.onEpoch?.(log);
-      if (step.stop) break;
-    }
-
-    // An epoch always improves on -Infinity/Infinity unless every value was NaN; keep the last weights then.
-    const best = early.takeBestSnapshot() ?? [tf.clone(W), tf.clone(b)];
-    best.forEach(own);
-    const [kernel, bias] = await Promise.all(best.map((t) => t.data() as Promise<Float32Array>));
-    return {
-      weights: { coef: transpose(kernel, d, k), intercept: Float32Array.from(bias), outputs: k, features: d },
-      report: paperReport(history, early, plateau, hp.maxEpochs),
-    };
+    const report = await trainLoop({
+      model: {
+        params: [W, b],
+        lossAndGradients: (idx) => {
+          const xb = tf.gather(xT, idx) as tf.Tensor2D;
+          const wb = wT ? tf.gather(wT, idx) : undefined;
+          const { loss, dz } = lossAndLogitGrad(task, linearLogits(xb, W, b), tf.gather(yT, idx) as tf.Tensor2D, wb);
+          return { loss, grads: [tf.matMul(xb, dz, true, false), tf.sum(dz, 0)] };
+        },
+        validationProbabilities: () => tf.tidy(() => activate(task, linearLogits(xVal as tf.Tensor2D, W, b))),
+        snapshot: () => [tf.clone(W), tf.clone(b)],
+        restore: ([kernel, bias]) => {
+          W.assign(kernel as tf.Tensor2D);
+          b.assign(bias as tf.Tensor1D);
+        },
+      },
+      rows: n,
+      validation: validation && { targets: validation.targets, outputs: k },
+      hp: input.hp,
+      rng: input.rng,
+      epochLoss: 'device',
+      diverged: (loss, epoch) =>
+        `The 'paper' solver diverged: training loss is ${loss} at epoch ${epoch}. ` +
+        'Standardise the embeddings (standardize: true) or lower learningRate.',
+      onEpoch: input.onEpoch,
+      signal: input.signal,
+    });
+    const [kernel, bias] = await Promise.all([W.data() as Promise<Float32Array>, b.data() as Promise<Float32Array>]);
+    return { weights: { coef: transpose(kernel, d, k), intercept: Float32Array.from(bias), outputs: k, features: d }, report };
   } finally {
-    early.dispose();
-    adam?.dispose();
     tf.dispose(owned);
   }
 }

@@ -1,7 +1,9 @@
 import { CheckpointFormatError } from '../errors/index.js';
+import { failJSON, readEstimatorJSON, readLabelSpace } from '../training/estimator-json.js';
+import type { TrainingWarning } from '../training/fit-warnings.js';
+import type { Standardization } from '../training/standardize.js';
 import type { LinearWeights } from './linear-head.js';
 import { resolveOptions, type ProbeHyperparameters, type ProbeSolver } from './options.js';
-import type { Standardization } from '../training/standardize.js';
 
 /** @internal The `kind` tag of a serialised probe. */
 export const PROBE_JSON_KIND = 'dvme.Probe';
@@ -46,6 +48,8 @@ export interface ProbeProvenance {
   readonly training:
     | { readonly epochs: number; readonly bestEpoch: number; readonly stoppedEarly: boolean; readonly lrDropEpochs: readonly number[] }
     | { readonly nIter: readonly number[]; readonly converged: readonly boolean[]; readonly loss: readonly number[] };
+  /** Signs of a degenerate fit, such as one class predicted for every row (absent in probes saved before they were recorded). */
+  readonly warnings?: readonly TrainingWarning[];
 }
 
 /**
@@ -78,7 +82,7 @@ export interface ProbeJSON {
 
 /** @internal The fitted content of a probe, as `Probe` holds it. */
 export interface FittedContent {
-  readonly classes: number[] | undefined;
+  readonly classes: readonly number[] | undefined;
   readonly numLabels: number | undefined;
   readonly standardization: Standardization | undefined;
   readonly weights: LinearWeights;
@@ -86,30 +90,8 @@ export interface FittedContent {
   readonly provenance: ProbeProvenance;
 }
 
-/** @internal Writes a probe's content as {@link ProbeJSON}. */
-export function toProbeJSON(hp: ProbeHyperparameters, c: FittedContent): ProbeJSON {
-  return {
-    kind: PROBE_JSON_KIND,
-    version: PROBE_JSON_VERSION,
-    hyperparameters: structuredClone(hp),
-    classes: c.classes ? [...c.classes] : null,
-    numLabels: c.numLabels ?? null,
-    standardization: c.standardization
-      ? { mean: Array.from(c.standardization.mean), scale: Array.from(c.standardization.scale) }
-      : null,
-    weights: {
-      outputs: c.weights.outputs,
-      features: c.weights.features,
-      coef: Array.from(c.weights.coef),
-      intercept: Array.from(c.weights.intercept),
-    },
-    thresholds: c.thresholds ? [...c.thresholds] : null,
-    provenance: structuredClone(c.provenance),
-  };
-}
-
 function fail(what: string): never {
-  throw new CheckpointFormatError(`Not a valid dvme probe JSON: ${what}. Pass what probe.toJSON() returned.`);
+  return failJSON(PROBE_JSON_KIND, what);
 }
 
 function finiteList(name: string, v: unknown, length?: number): number[] {
@@ -125,17 +107,12 @@ function float32s(name: string, v: unknown, length: number): Float32Array {
 
 /** @internal Reads and checks {@link ProbeJSON}; returns hyperparameters and content. */
 export function fromProbeJSON(json: unknown): { hp: ProbeHyperparameters; content: FittedContent } {
-  const j = (typeof json === 'string' ? safeParse(json) : json) as Partial<ProbeJSON> | null;
-  if (typeof j !== 'object' || j === null) fail('expected an object');
-  if (j.kind !== PROBE_JSON_KIND) fail(`kind is ${JSON.stringify(j.kind)}, expected "${PROBE_JSON_KIND}"`);
-  if (j.version !== PROBE_JSON_VERSION) {
-    fail(`version ${JSON.stringify(j.version)} is not supported (this dvme reads version ${PROBE_JSON_VERSION}); upgrade dvme`);
-  }
+  const j = readEstimatorJSON(PROBE_JSON_KIND, PROBE_JSON_VERSION, json) as Partial<ProbeJSON>;
   let hp: ProbeHyperparameters;
   try {
     hp = resolveOptions(j.hyperparameters as ProbeHyperparameters);
   } catch (e) {
-    throw new CheckpointFormatError(`Not a valid dvme probe JSON: bad hyperparameters (${(e as Error).message}).`, { cause: e });
+    throw new CheckpointFormatError(`Not a valid ${PROBE_JSON_KIND} JSON: bad hyperparameters (${(e as Error).message}).`, { cause: e });
   }
   const w = j.weights;
   if (typeof w !== 'object' || w === null) fail('weights missing');
@@ -143,18 +120,9 @@ export function fromProbeJSON(json: unknown): { hp: ProbeHyperparameters; conten
   if (!Number.isInteger(outputs) || !Number.isInteger(features) || outputs < 1 || features < 1) {
     fail('weights.outputs and weights.features must be positive integers');
   }
-  let classes: number[] | undefined;
-  let numLabels: number | undefined;
-  if (hp.task === 'multilabel') {
-    if (j.numLabels !== outputs) fail('numLabels must equal weights.outputs');
-    numLabels = outputs;
-  } else {
-    classes = finiteList('classes', j.classes);
-    const want = hp.task === 'binary' ? 1 : classes.length;
-    if (classes.length < 2 || (hp.task === 'binary' && classes.length !== 2) || outputs !== want) {
-      fail(`a ${hp.task} probe with ${classes.length} classes needs ${want} outputs; weights has ${outputs}`);
-    }
-  }
+  const { classes, numLabels } = readLabelSpace(PROBE_JSON_KIND, hp.task, j as Record<string, unknown>);
+  const want = numLabels ?? (hp.task === 'binary' ? 1 : (classes as number[]).length);
+  if (outputs !== want) fail(`a ${hp.task} probe with ${numLabels ?? (classes as number[]).length} ${numLabels ? 'labels' : 'classes'} needs ${want} outputs; weights has ${outputs}`);
   const s = j.standardization;
   const standardization =
     s === null || s === undefined
@@ -166,7 +134,6 @@ export function fromProbeJSON(json: unknown): { hp: ProbeHyperparameters; conten
   } else if (j.thresholds !== null && j.thresholds !== undefined) {
     fail('thresholds given for a probe that is not ordinal');
   }
-  if (typeof j.provenance !== 'object' || j.provenance === null) fail('provenance missing');
   return {
     hp,
     content: {
@@ -180,15 +147,7 @@ export function fromProbeJSON(json: unknown): { hp: ProbeHyperparameters; conten
         intercept: float32s('weights.intercept', w.intercept, outputs),
       },
       thresholds,
-      provenance: structuredClone(j.provenance),
+      provenance: structuredClone(j.provenance) as ProbeProvenance,
     },
   };
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new CheckpointFormatError(`Not a valid dvme probe JSON: the text does not parse (${(e as Error).message}).`, { cause: e });
-  }
 }

@@ -106,10 +106,11 @@ export interface LinearEvaluationOptions<T extends ProbeTask = ProbeTask> {
   readonly solver?: ProbeSolver;
   /**
    * Further {@link ProbeOptions} of every probe (not `task`, `solver` or `seed`, which the
-   * protocol sets). With solver `'paper'`, `monitor` defaults to the reported metric. The
-   * paper trains on raw features; embeddings with small values (such as nsfwjs' InceptionV3
+   * protocol sets). With solver `'paper'`, `monitor` defaults to the reported metric, and
+   * `standardize` to `false`: the protocol keeps the paper's raw features (a `Probe` on its
+   * own standardises by default). Embeddings with small values (such as nsfwjs' InceptionV3
    * features, mean 0.025) need `standardize: true` for its learning rate to get anywhere.
-   * @defaultValue none
+   * @defaultValue none (`standardize: false` with `'paper'`, `true` with `'lbfgs'`)
    */
   readonly probeOptions?: Omit<ProbeOptions<T>, 'task' | 'solver' | 'seed'>;
   /**

@@ -9,14 +9,15 @@ import { DynamicVisualMetaEmbedding } from '../fusion/dynamic-visual-meta-embedd
 import type { FusionEstimator } from '../fusion/fusion-estimator.js';
 import type { FusionOptions } from '../fusion/fusion-options.js';
 import { describe } from '../validation/describe.js';
-import { cohenKappaScore } from '../metrics/index.js';
 import type { LabelsFor, ProbeTask } from '../training/labels.js';
 import type { ProbeSolver } from '../probe/options.js';
 import { resolveEvaluation, type LinearEvaluationOptions } from './evaluation-options.js';
+import { takeLabels, takeMatrixRows } from '../training/rows.js';
+import { columnMoments, standardizeColumns } from '../training/standardize.js';
 import {
   runLinearEvaluation,
   stratumOfRows,
-  takeRows,
+  testScore,
   type LinearEvaluationCell,
   type LinearEvaluationResult,
   type LinearEvaluationRun,
@@ -306,13 +307,15 @@ async function fusionRun<T extends ProbeTask>(
   held: Int32Array,
 ): Promise<FusionEvaluationRun> {
   const t0 = performance.now();
-  const scalers = options.standardize ? new Map(sources.map((s) => [s, columnStats(takeRows(options.sources[s], train))])) : undefined;
+  // Standardised with the statistics of the draw's training rows (float64 throughout).
+  const momentsOf = (m: EmbeddingMatrix<ArrayLike<number>>) => columnMoments(takeMatrixRows(m, train).data, train.length, m.shape[1]);
+  const scalers = options.standardize ? new Map(sources.map((s) => [s, momentsOf(options.sources[s])])) : undefined;
   const pick = (all: Readonly<Record<string, EmbeddingMatrix<ArrayLike<number>>>>, idx?: Int32Array) =>
     Object.fromEntries(
       sources.map((s) => {
-        const rows = idx && idx.length !== all[s].shape[0] ? takeRows(all[s], idx) : all[s];
+        const rows = idx && idx.length !== all[s].shape[0] ? takeMatrixRows(all[s], idx) : all[s];
         const stats = scalers?.get(s);
-        return [s, stats ? scaleColumns(rows, stats) : rows];
+        return [s, stats ? { data: standardizeColumns(rows.data, rows.shape[0], rows.shape[1], stats), shape: rows.shape } : rows];
       }),
     );
   const dims = Object.fromEntries(sources.map((s) => [s, options.sources[s].shape[1]]));
@@ -334,7 +337,7 @@ async function fusionRun<T extends ProbeTask>(
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const x = pick(options.test.sources);
-    const value = scoreOf(estimator, options.metric, x, options.test.labels);
+    const value = testScore(estimator, options.metric, x, options.test.labels);
     const p = estimator.provenance;
     return {
       seed,
@@ -353,41 +356,4 @@ async function fusionRun<T extends ProbeTask>(
 /** Every label of the training pool, sorted: a small draw may lack a class the test set has. */
 function distinct(labels: ArrayLike<number>): number[] {
   return [...new Set(Array.from(labels))].sort((a, b) => a - b);
-}
-
-function takeLabels<T extends ProbeTask>(y: LabelsFor<T>, idx: Int32Array): LabelsFor<T> {
-  return Array.from(idx, (i) => (y as ArrayLike<unknown>)[i]) as unknown as LabelsFor<T>;
-}
-
-/** The metric of a fitted fusion estimator on the test rows (as the linear evaluation scores probes). */
-function scoreOf<T extends ProbeTask>(
-  est: FusionEstimator<T>,
-  metric: LinearEvaluationResult['metric'],
-  x: Record<string, EmbeddingMatrix<ArrayLike<number>>>,
-  y: LabelsFor<T>,
-): number {
-  const e = est.evaluate(x, y) as unknown as Record<string, number> & { task: ProbeTask };
-  if (metric === 'auc' || metric === 'accuracy') return e[metric];
-  if (e.task === 'multiclass') return e[metric];
-  return cohenKappaScore(y as ArrayLike<number>, est.predict(x) as number[], { onUndefined: 'nan' });
-}
-
-/** Per-column mean and std (population; 1 where a column is constant) of a matrix. */
-function columnStats(m: EmbeddingMatrix<ArrayLike<number>>): { mean: Float64Array; std: Float64Array } {
-  const [n, d] = m.shape;
-  const mu = new Float64Array(d);
-  const sd = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mu[j] += m.data[i * d + j];
-  for (let j = 0; j < d; j++) mu[j] /= n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) sd[j] += (m.data[i * d + j] - mu[j]) ** 2;
-  for (let j = 0; j < d; j++) sd[j] = Math.sqrt(sd[j] / n) || 1;
-  return { mean: mu, std: sd };
-}
-
-/** `(x - mean) / std` column-wise, as a new matrix. */
-function scaleColumns(m: EmbeddingMatrix<ArrayLike<number>>, s: { mean: Float64Array; std: Float64Array }): EmbeddingMatrix {
-  const [n, d] = m.shape;
-  const out = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) out[i * d + j] = (m.data[i * d + j] - s.mean[j]) / s.std[j];
-  return { data: out, shape: [n, d] };
 }

@@ -6,6 +6,8 @@ import { cohenKappaScore } from '../metrics/index.js';
 import type { LabelsFor, ProbeTask } from '../training/labels.js';
 import type { ProbeOptions, ProbeSolver } from '../probe/options.js';
 import { Probe } from '../probe/probe.js';
+import type { EvaluationFor, PredictionFor } from '../training/estimator.js';
+import { takeLabels, takeMatrixRows } from '../training/rows.js';
 import {
   resolveEvaluation,
   type EvaluationMetric,
@@ -179,43 +181,40 @@ async function oneRun<T extends ProbeTask>(
   const { options, solver } = r;
   const t0 = performance.now();
   const monitor = solver === 'paper' && !('monitor' in r.probeOptions) ? { monitor: options.metric } : {};
-  const probe = new Probe<T>({ ...r.probeOptions, ...monitor, task: options.task, solver, seed } as ProbeOptions<T>);
+  // The protocol's own default, unchanged: 'paper' probes train on raw features (the paper's
+  // setting), 'lbfgs' probes on standardised ones, unless probeOptions.standardize says.
+  const standardize = r.probeOptions.standardize === undefined ? { standardize: solver === 'lbfgs' } : {};
+  const probe = new Probe<T>({ ...r.probeOptions, ...monitor, ...standardize, task: options.task, solver, seed } as ProbeOptions<T>);
   try {
     const all = options.sources[source];
-    const x = train.length === all.shape[0] ? all : takeRows(all, train);
+    const x = train.length === all.shape[0] ? all : takeMatrixRows(all, train);
     const y = takeLabels(options.labels, train);
     let validation: { x: EmbeddingMatrix<ArrayLike<number>>; y: LabelsFor<T> } | undefined;
     if (options.validation) validation = { x: options.validation.sources[source], y: options.validation.labels };
-    else if (held.length > 0) validation = { x: takeRows(all, held), y: takeLabels(options.labels, held) };
+    else if (held.length > 0) validation = { x: takeMatrixRows(all, held), y: takeLabels(options.labels, held) };
     await probe.fit(x, y, { source, ...(validation ? { validation } : {}), ...(options.signal ? { signal: options.signal } : {}) });
-    const value = score(probe, options.metric, options.test.sources[source], options.test.labels);
+    const value = testScore(probe, options.metric, options.test.sources[source], options.test.labels);
     return { seed, value, trainSize: train.length, validationSize: validation ? validation.x.shape[0] : 0, wallMs: performance.now() - t0 };
   } finally {
     probe.dispose();
   }
 }
 
-/** The metric of a fitted probe on the test rows. */
-function score<T extends ProbeTask>(probe: Probe<T>, metric: EvaluationMetric, x: EmbeddingMatrix<ArrayLike<number>>, y: LabelsFor<T>): number {
-  const e = probe.evaluate(x, y);
+/**
+ * @internal The reported metric of a fitted estimator (a probe or a fusion model) on the test
+ * rows: from `evaluate`, except binary kappas, which compare the predicted labels (with two
+ * classes quadratic and unweighted kappa agree).
+ */
+export function testScore<T extends ProbeTask, X>(
+  est: { evaluate(x: X, y: LabelsFor<T>): EvaluationFor<T>; predict(x: X): PredictionFor<T> },
+  metric: EvaluationMetric,
+  x: X,
+  y: LabelsFor<T>,
+): number {
+  const e = est.evaluate(x, y) as unknown as Record<string, number> & { task: ProbeTask };
   if (metric === 'auc' || metric === 'accuracy') return e[metric];
   if (e.task === 'multiclass') return e[metric];
-  // Binary: kappa of the predicted labels; with two classes quadratic and unweighted agree.
-  return cohenKappaScore(y as ArrayLike<number>, probe.predict(x) as number[], { onUndefined: 'nan' });
-}
-
-/** @internal Rows `idx` of a row-major matrix, copied. */
-export function takeRows(m: EmbeddingMatrix<ArrayLike<number>>, idx: Int32Array): EmbeddingMatrix {
-  const d = m.shape[1];
-  const out = new Float32Array(idx.length * d);
-  idx.forEach((r, i) => {
-    for (let j = 0; j < d; j++) out[i * d + j] = m.data[r * d + j];
-  });
-  return { data: out, shape: [idx.length, d] };
-}
-
-function takeLabels<T extends ProbeTask>(y: LabelsFor<T>, idx: Int32Array): LabelsFor<T> {
-  return Array.from(idx, (i) => (y as ArrayLike<unknown>)[i]) as unknown as LabelsFor<T>;
+  return cohenKappaScore(y as ArrayLike<number>, est.predict(x) as number[], { onUndefined: 'nan' });
 }
 
 /**

@@ -65,6 +65,21 @@ function checkLabel(name: string, i: number, v: unknown): number {
 }
 
 /**
+ * @internal A class label: a finite integer, as the metrics require (scikit-learn rejects
+ * non-integer targets as "continuous"). `-0` becomes `0`.
+ */
+function checkClassLabel(name: string, i: number, v: unknown): number {
+  const c = checkLabel(name, i, v);
+  if (!Number.isInteger(c)) {
+    throw new InvalidArgumentError(
+      `${name} must hold integer class labels; element ${i} is ${c}. ` +
+        'Scores and probabilities are not labels: threshold or round them first.',
+    );
+  }
+  return c === 0 ? 0 : c;
+}
+
+/**
  * @internal The sorted label set of a binary or multiclass task: `classes` when given (checked),
  * else the distinct values of `y`.
  */
@@ -77,13 +92,13 @@ export function learnClasses(
   const labels = checkLength('y', y, n);
   let out: number[];
   if (classes !== undefined) {
-    out = [...classes].map((v, i) => checkLabel('classes', i, v)).sort((a, b) => a - b);
+    out = [...classes].map((v, i) => checkClassLabel('classes', i, v)).sort((a, b) => a - b);
     if (new Set(out).size !== out.length) {
       throw new InvalidArgumentError(`classes must not repeat a label; received [${classes.join(', ')}].`);
     }
   } else {
     const seen = new Set<number>();
-    for (let i = 0; i < labels.length; i++) seen.add(checkLabel('y', i, labels[i]));
+    for (let i = 0; i < labels.length; i++) seen.add(checkClassLabel('y', i, labels[i]));
     out = [...seen].sort((a, b) => a - b);
   }
   const want = task === 'binary' ? 'exactly 2' : 'at least 2';
@@ -103,7 +118,7 @@ export function encodeIndex(name: string, y: unknown, n: number | undefined, cla
   const lookup = new Map(classes.map((c, i) => [c, i]));
   const index = new Int32Array(a.length);
   for (let i = 0; i < a.length; i++) {
-    const k = lookup.get(checkLabel(name, i, a[i]));
+    const k = lookup.get(checkClassLabel(name, i, a[i]));
     if (k === undefined) {
       throw new InvalidArgumentError(
         `${name}[${i}] is ${String(a[i])}, a label the probe does not know; known labels: [${classes.join(', ')}]. ` +

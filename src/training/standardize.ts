@@ -20,9 +20,12 @@ export interface Standardization {
   readonly scale: Float32Array;
 }
 
-/** @internal Mean and population std of every column, in float64 (two passes). */
-export function fitStandardization(x: DenseRows): Standardization {
-  const { data, rows, cols } = x;
+/**
+ * @internal Mean and population standard deviation of every column of a row-major matrix, in
+ * float64 (two passes). StandardScaler's rule: a spread lost in rounding noise (below
+ * `10 * eps * max(|mean|, 1)`) counts as none, and a column without spread gets scale 1.
+ */
+export function columnMoments(data: ArrayLike<number>, rows: number, cols: number): { mean: Float64Array; scale: Float64Array } {
   const mean = new Float64Array(cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) mean[j] += data[i * cols + j];
   for (let j = 0; j < cols; j++) mean[j] /= rows;
@@ -33,13 +36,18 @@ export function fitStandardization(x: DenseRows): Standardization {
       sq[j] += d * d;
     }
   }
-  const scale = new Float32Array(cols);
+  const scale = new Float64Array(cols);
   for (let j = 0; j < cols; j++) {
     const sd = Math.sqrt(sq[j] / rows);
-    // StandardScaler's rule: a spread lost in rounding noise counts as none.
     scale[j] = sd < 10 * Number.EPSILON * Math.max(Math.abs(mean[j]), 1) ? 1 : sd;
   }
-  return { mean: Float32Array.from(mean), scale };
+  return { mean, scale };
+}
+
+/** @internal A probe's statistics: {@link columnMoments} of its training rows, stored as float32. */
+export function fitStandardization(x: DenseRows): Standardization {
+  const { mean, scale } = columnMoments(x.data, x.rows, x.cols);
+  return { mean: Float32Array.from(mean), scale: Float32Array.from(scale) };
 }
 
 /**
@@ -58,4 +66,15 @@ export function applyStandardization(x: DenseRows, s: Standardization | undefine
     }
   }
   return { data: out, rows, cols };
+}
+
+/**
+ * @internal `(x - mean) / scale` of every value in float64 with float64 statistics
+ * ({@link columnMoments}), rounded once to float32: how the evaluation protocols standardise
+ * the inputs of the fusion models, which see only the standardised rows.
+ */
+export function standardizeColumns(data: ArrayLike<number>, rows: number, cols: number, s: { mean: Float64Array; scale: Float64Array }): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = (data[i * cols + j] - s.mean[j]) / s.scale[j];
+  return out;
 }

@@ -10,9 +10,9 @@ beforeAll(async () => {
 
 const cases: { options: ProbeOptions; data: { x: number[][]; y: unknown }; owned: number }[] = [
   // A fitted probe owns its kernel and bias, plus mean and scale when it standardises.
-  { options: { task: 'binary', minEpochs: 2, maxEpochs: 2 }, data: blobs(40, 3, 2, 1), owned: 2 },
+  { options: { task: 'binary', standardize: false, minEpochs: 2, maxEpochs: 2 }, data: blobs(40, 3, 2, 1), owned: 2 },
   { options: { task: 'multiclass', ordinal: true, standardize: true, minEpochs: 2, maxEpochs: 2 }, data: blobs(60, 3, 3, 2), owned: 4 },
-  { options: { task: 'multilabel', validationSplit: 0.2, minEpochs: 2, maxEpochs: 2 }, data: multilabel(40, 3, 2, 3), owned: 2 },
+  { options: { task: 'multilabel', validationSplit: 0.2, minEpochs: 2, maxEpochs: 2 }, data: multilabel(40, 3, 2, 3), owned: 4 },
   { options: { task: 'binary', solver: 'lbfgs' }, data: blobs(40, 3, 2, 4), owned: 4 },
 ];
 

@@ -17,7 +17,7 @@ describe('Probe: estimator contract', () => {
     expect(paper.hyperparameters).toMatchObject({
       task: 'binary',
       solver: 'paper',
-      standardize: false,
+      standardize: true,
       seed: 0,
       ordinal: false,
       validationSplit: 0,
