@@ -85,7 +85,10 @@ export { Probe } from './probe/probe.js';
 export type { EvaluationFor, PredictionFor, ProbaFor, ProbeFitOptions } from './probe/probe.js';
 export type { PaperTrainingOptions, ProbeHyperparameters, ProbeOptions, ProbeSolver } from './probe/options.js';
 export type { ProbeJSON, ProbeProvenance } from './probe/probe-json.js';
-export type { EpochLog } from './probe/paper-solver.js';
+export type { EpochLog } from './training/train-loop.js';
+// The estimator base that Probe and every fusion model extend, and what fit reports.
+export { Estimator, type FitCallbacks } from './training/estimator.js';
+export type { TrainingWarning } from './training/fit-warnings.js';
 export type { LabelsFor, ProbeTask } from './training/labels.js';
 export type { ClassWeight } from './training/class-weight.js';
 export type { EmbeddingInput } from './training/embedding-input.js';
