@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { learningCurveSvg } from '../../../src/charts/index.js';
 import { InvalidArgumentError } from '../../../src/errors/index.js';
-import type { EpochLog } from '../../../src/probe/index.js';
+import type { EpochLog } from '../../../src/index.js';
 import { byClass, one, parseXml, pathRuns, rectOf, textOf } from './parse-svg.js';
 
 const history: EpochLog[] = [0.69, 0.52, 0.44, 0.4, 0.38, 0.37].map((loss, i) => ({

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildDvmeModel } from '../../../src/fusion/index.js';
+import { buildDvmeModel } from '../../../src/fusion/dvme-model.js';
 import { fusionLoss, trainableVariables } from '../../../src/fusion/train-fusion.js';
 
 // The paper's size: sources (2048, 2048, 1536), feature tokens (1536 one-dimensional tokens),

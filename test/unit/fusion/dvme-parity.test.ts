@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildDvmeModel } from '../../../src/fusion/index.js';
+import { buildDvmeModel } from '../../../src/fusion/dvme-model.js';
 import { ScalarAttentionKernel } from '../../../src/fusion/scalar-attention-kernel.js';
 import { setScalarAttentionKernel } from '../../../src/fusion/scalar-attention.js';
 import { Adam } from '../../../src/training/adam.js';

@@ -8,14 +8,8 @@ import {
   NotFittedError,
   ShapeError,
 } from '../../../src/errors/index.js';
-import {
-  ConcatProbe,
-  DynamicMetaEmbedding,
-  DynamicVisualMetaEmbedding,
-  type FusionEstimator,
-  type FusionOptions,
-} from '../../../src/fusion/index.js';
-import type { ProbeTask } from '../../../src/probe/index.js';
+import { ConcatProbe, DynamicMetaEmbedding, DynamicVisualMetaEmbedding, type FusionEstimator, type FusionOptions } from '../../../src/index.js';
+import type { ProbeTask } from '../../../src/index.js';
 import { encodeTargets } from '../../../src/training/labels.js';
 import { crossEntropy } from '../../../src/training/evaluation.js';
 import { QUICK, SOURCES, trainTest } from './synthetic.js';

@@ -2,7 +2,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LayerNorm, Linear } from '../../../src/fusion/index.js';
+import { LayerNorm } from '../../../src/layers/layer-norm.js';
+import { Linear } from '../../../src/fusion/linear.js';
 import { linear } from '../../../src/fusion/linear.js';
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { blockedAttention } from '../../../src/fusion/chunked-attention.js';
-import { buildDvmeModel } from '../../../src/fusion/index.js';
+import { buildDvmeModel } from '../../../src/fusion/dvme-model.js';
 import { scalarAttentionKernelFor } from '../../../src/fusion/scalar-attention.js';
 import { fusionLoss, trainableVariables } from '../../../src/fusion/train-fusion.js';
 import { maxAbsDiff } from './fixture.js';

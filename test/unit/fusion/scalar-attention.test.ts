@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { blockedAttention, defaultKernels } from '../../../src/fusion/chunked-attention.js';
-import { DynamicVisualMetaEmbedding } from '../../../src/fusion/index.js';
+import { DynamicVisualMetaEmbedding } from '../../../src/index.js';
 import { ScalarAttentionKernel } from '../../../src/fusion/scalar-attention-kernel.js';
 import { encodeScalarAttention } from '../../../src/wasm/scalar-attention-kernels.js';
 import { scalarAttentionKernelFor, setScalarAttentionKernel } from '../../../src/fusion/scalar-attention.js';

@@ -3,14 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError } from '../../../src/errors/index.js';
-import {
-  MetaEmbeddingGate,
-  SeededDropout,
-  TokenSelfAttention,
-  buildConcatModel,
-  buildDmeModel,
-  buildDvmeModel,
-} from '../../../src/fusion/index.js';
+import { MetaEmbeddingGate } from '../../../src/fusion/meta-embedding-gate.js';
+import { SeededDropout } from '../../../src/fusion/seeded-dropout.js';
+import { TokenSelfAttention } from '../../../src/fusion/token-self-attention.js';
+import { buildConcatModel } from '../../../src/fusion/concat-model.js';
+import { buildDmeModel } from '../../../src/fusion/dme-model.js';
+import { buildDvmeModel } from '../../../src/fusion/dvme-model.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError, NonFiniteError } from '../../../src/errors/index.js';
 import { cohenKappaScore } from '../../../src/metrics/index.js';
-import { applyOrdinalThresholds, expectedGrade, fitOrdinalThresholds } from '../../../src/probe/index.js';
+import { applyOrdinalThresholds, expectedGrade, fitOrdinalThresholds } from '../../../src/index.js';
 
 const qwk = (y: ArrayLike<number>, p: ArrayLike<number>, K: number): number =>
   cohenKappaScore(y, p, { weights: 'quadratic', labels: Array.from({ length: K }, (_, k) => k), onUndefined: 'nan' });

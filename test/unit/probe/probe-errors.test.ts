@@ -7,7 +7,7 @@ import {
   NonFiniteError,
   ShapeError,
 } from '../../../src/errors/index.js';
-import { Probe, type ProbeJSON, type ProbeOptions } from '../../../src/probe/index.js';
+import { Probe, type ProbeJSON, type ProbeOptions } from '../../../src/index.js';
 import { blobs, multilabel } from './synthetic.js';
 
 const quick = { minEpochs: 1, maxEpochs: 1 } as const;

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/errors/index.js';
-import { ConcatProbe } from '../../../src/fusion/index.js';
-import { Probe, type TrainingWarning } from '../../../src/probe/index.js';
+import { ConcatProbe } from '../../../src/index.js';
+import { Probe, type TrainingWarning } from '../../../src/index.js';
 import { sourcesData } from '../fusion/synthetic.js';
 import { blobs } from './synthetic.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Probe } from '../../../src/probe/index.js';
+import { Probe } from '../../../src/index.js';
 import { DVME_VERSION } from '../../../src/version.js';
 import { blobs } from './synthetic.js';
 

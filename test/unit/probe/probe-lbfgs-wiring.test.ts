@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as lbfgs from '../../../src/probe/lbfgs/index.js';
-import { Probe } from '../../../src/probe/index.js';
+import { Probe } from '../../../src/index.js';
 import { blobs, multilabel } from './synthetic.js';
 
 // Spy on the solver, calling through: what the probe hands it is the subject here.

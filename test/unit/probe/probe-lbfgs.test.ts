@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/errors/index.js';
-import { Probe, type ClassWeight, type ProbeTask } from '../../../src/probe/index.js';
+import { Probe, type ClassWeight, type ProbeTask } from '../../../src/index.js';
 import { blobs } from './synthetic.js';
 
 interface Case {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Probe, type ProbeOptions } from '../../../src/probe/index.js';
+import { Probe, type ProbeOptions } from '../../../src/index.js';
 import { blobs, multilabel } from './synthetic.js';
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/errors/index.js';
 import { cohenKappaScore } from '../../../src/metrics/index.js';
-import { applyOrdinalThresholds, expectedGrade, Probe } from '../../../src/probe/index.js';
+import { applyOrdinalThresholds, expectedGrade, Probe } from '../../../src/index.js';
 import { ordinal } from './synthetic.js';
 
 beforeAll(async () => {

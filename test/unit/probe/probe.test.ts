@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DisposedError, NotFittedError } from '../../../src/errors/index.js';
-import { Probe, type ProbeJSON } from '../../../src/probe/index.js';
+import { Probe, type ProbeJSON } from '../../../src/index.js';
 import { blobs, multilabel } from './synthetic.js';
 
 beforeAll(async () => {

@@ -4,8 +4,8 @@
 // are used, and every option that matters is spelt out, so a changed default cannot move them.
 import { createHash } from 'node:crypto';
 import type { EmbeddingMatrix } from '../../../src/data/embedding-matrix.js';
-import { ConcatProbe, DynamicMetaEmbedding, DynamicVisualMetaEmbedding, type FusionEstimator } from '../../../src/fusion/index.js';
-import { Probe, type EpochLog, type ProbeTask } from '../../../src/probe/index.js';
+import { ConcatProbe, DynamicMetaEmbedding, DynamicVisualMetaEmbedding, type FusionEstimator } from '../../../src/index.js';
+import { Probe, type EpochLog, type ProbeTask } from '../../../src/index.js';
 import { runFusionEvaluation, runLinearEvaluation } from '../../../src/protocol/index.js';
 import { trainTest, SOURCES } from '../fusion/synthetic.js';
 import { blobs, gaussian, multilabel, ordinal, rng } from '../probe/synthetic.js';

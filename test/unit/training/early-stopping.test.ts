@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { InvalidArgumentError } from '../../../src/errors/index.js';
-import { EarlyStopping, type EarlyStoppingOptions } from '../../../src/probe/index.js';
+import { EarlyStopping, type EarlyStoppingOptions } from '../../../src/training/early-stopping.js';
 
 /** Runs a scripted sequence until stop; the snapshot of epoch e is `w${e}`. */
 function run(values: number[], options: EarlyStoppingOptions<string>) {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/errors/index.js';
-import { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from '../../../src/probe/index.js';
+import { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from '../../../src/training/reduce-lr-on-plateau.js';
 
 /** Steps a scheduler through a scripted sequence; returns the rate after every epoch and the drop epochs. */
 function run(values: number[], options: ReduceLROnPlateauOptions, lr = 1e-3): { lrs: number[]; drops: readonly number[] } {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConcatProbe } from '../../../src/fusion/index.js';
-import { Probe } from '../../../src/probe/index.js';
+import { ConcatProbe } from '../../../src/index.js';
+import { Probe } from '../../../src/index.js';
 import { createYielder, macrotask } from '../../../src/training/yield.js';
 import { sourcesData } from '../fusion/synthetic.js';
 import { blobs } from '../probe/synthetic.js';
