@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EmbeddingMatrix } from '../data/embedding-matrix.js';
 import { throwIfAborted } from '../errors/throw-if-aborted.js';
-import { nextMacrotask } from '../host/next-macrotask.js';
+import { macrotask } from '../host/macrotask.js';
 import { Sha256, sha256Hex, toHex } from '../io/sha256.js';
 import type { EmbedOptions } from '../backbone/embed-options.js';
 import type { BackboneFingerprint } from '../backbone/backbone-fingerprint.js';
@@ -189,7 +189,7 @@ export async function embedThroughCache(
   if (done > 0) onProgress?.(done, n);
   for (let start = 0; start < firsts.length; start += batchSize) {
     if (start > 0) {
-      await nextMacrotask();
+      await macrotask();
       throwIfAborted(signal, () => `${owner} was aborted after ${done} of ${n} images.`);
     }
     const idx = firsts.slice(start, start + batchSize);

@@ -23,6 +23,8 @@ export interface BootstrapCiAsyncOptions extends BootstrapCiOptions {
 /** How long the loop computes before it lets timers, I/O and an abort run: a frame at 60 Hz. */
 const SLICE_MS = 16;
 
+// dvme/metrics imports nothing outside its pure helpers, so it keeps this one-liner rather than
+// host/macrotask.ts (which the training loop and embedding use).
 const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 function checkAsyncOptions(options: BootstrapCiAsyncOptions): void {

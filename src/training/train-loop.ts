@@ -8,7 +8,7 @@ import { monitorMode, monitorValue, type ProbeMonitor } from './evaluation.js';
 import type { Targets } from './labels.js';
 import type { PaperHyperparameters } from './paper-options.js';
 import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
-import { createYielder } from './yield.js';
+import { createYielder } from '../host/macrotask.js';
 
 /**
  * One epoch of the paper's training protocol, as `onEpoch` receives it (from a {@link Probe}

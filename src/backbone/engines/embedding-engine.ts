@@ -1,5 +1,5 @@
 import { throwIfAborted } from '../../errors/throw-if-aborted.js';
-import { nextMacrotask } from '../../host/next-macrotask.js';
+import { macrotask } from '../../host/macrotask.js';
 import type { ImageInput } from '../../image/images.js';
 import type { PreprocessSpec } from '../../image/preprocess-spec.js';
 import type { EmbedOptions } from '../embed-options.js';
@@ -70,7 +70,7 @@ export async function embedInBatches(
     await run(start, end, out);
     onProgress?.(end, n);
     if (end < n) {
-      if (loop.yieldBetween) await nextMacrotask();
+      if (loop.yieldBetween) await macrotask();
       throwIfAborted(signal, () => `${owner} was aborted after ${end} of ${n} images.`);
       loop.assertAlive();
     }

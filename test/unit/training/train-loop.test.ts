@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConcatProbe } from '../../../src/index.js';
 import { Probe } from '../../../src/index.js';
-import { createYielder, macrotask } from '../../../src/training/yield.js';
+import { createYielder, macrotask } from '../../../src/host/macrotask.js';
 import { sourcesData } from '../fusion/synthetic.js';
 import { blobs } from '../probe/synthetic.js';
 
