@@ -56,12 +56,7 @@ export interface KeyLayout {
  * A detected {@link KeyLayout} and the state dict it yields.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { detectKeyLayout } from 'dvme';
- * const found = detectKeyLayout(new Map([['module.conv1.weight', 0]]), ['conv1.weight']);
- * found.stateDict; // Map { 'conv1.weight' => 0 }
- * ```
+ * @internal
  */
 export interface KeyLayoutMatch<T> extends KeyLayout {
   /** Every entry under `prefix`, with `prefix` removed from its key. */
@@ -178,14 +173,7 @@ function classifyPrefix(prefix: string, container: string, keyPrefix: string): P
  *
  * @remarks Since 0.1.0. Works on key names alone, so a new wrapper needs no code: any layout that
  * only adds a prefix is found.
- * @example
- * ```ts
- * import { detectKeyLayout, flattenTensors, readCheckpoint } from 'dvme';
- * declare const bytes: Uint8Array; // dino_deitsmall8_pretrain_full_checkpoint.pth
- * const { root } = await readCheckpoint(bytes);
- * const found = detectKeyLayout(flattenTensors(root), ['cls_token', 'pos_embed'], root);
- * found.id; // 'dino'; found.prefix: 'teacher.backbone.'; found.alternatives: ['student.module.backbone.']
- * ```
+ * @internal
  */
 export function detectKeyLayout<T>(
   tensors: ReadonlyMap<string, T>,

@@ -5,11 +5,7 @@ import { checkSourceDims, checkUnits, concatSources, logitHead, sourceInputs } f
  * Architecture of the concatenation baseline, as {@link buildConcatModel} takes it.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { ConcatModelConfig } from 'dvme';
- * const config: ConcatModelConfig = { sourceDims: [2048, 1536], numOutputs: 1 };
- * ```
+ * @internal
  */
 export interface ConcatModelConfig {
   /** Embedding width of every source, in input order. */
@@ -28,12 +24,7 @@ export interface ConcatModelConfig {
  * linear layer (`head`, logits) on top, i.e. a linear probe of the concatenation.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { buildConcatModel } from 'dvme';
- * const model = buildConcatModel({ sourceDims: [2048, 2048, 1536], numOutputs: 5 });
- * model.countParams(); // 28165
- * ```
+ * @internal
  */
 export function buildConcatModel(config: ConcatModelConfig): tfl.LayersModel {
   const dims = checkSourceDims(config.sourceDims);

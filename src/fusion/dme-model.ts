@@ -7,11 +7,7 @@ import { layerSeed } from './torch-init.js';
  * Architecture of a Dynamic Meta-Embeddings head, as {@link buildDmeModel} takes it.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { DmeModelConfig } from 'dvme';
- * const config: DmeModelConfig = { sourceDims: [2048, 1536], numOutputs: 2, gating: 'sigmoid' };
- * ```
+ * @internal
  */
 export interface DmeModelConfig {
   /** Embedding width of every source, in input order. */
@@ -43,12 +39,7 @@ export interface DmeModelConfig {
  * linear layer takes its place, as in a linear probe.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { buildDmeModel } from 'dvme';
- * const model = buildDmeModel({ sourceDims: [2048, 2048, 1536], numOutputs: 5 });
- * model.countParams(); // 2888198
- * ```
+ * @internal
  */
 export function buildDmeModel(config: DmeModelConfig): tfl.LayersModel {
   const dims = checkSourceDims(config.sourceDims);

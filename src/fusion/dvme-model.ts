@@ -29,11 +29,7 @@ export type DvmeTokens = 'feature' | 'source';
  * Architecture of a DVME head, as {@link buildDvmeModel} takes it.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { DvmeModelConfig } from 'dvme';
- * const config: DvmeModelConfig = { sourceDims: [2048, 2048, 1536], numOutputs: 5 };
- * ```
+ * @internal
  */
 export interface DvmeModelConfig {
   /** Embedding width of every source, in input order. */
@@ -138,12 +134,7 @@ export function resolveDvmeModelConfig(config: DvmeModelConfig): ResolvedDvmeMod
  * own `model.save` / `tf.loadLayersModel` (the attention layer is registered).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { buildDvmeModel } from 'dvme';
- * const model = buildDvmeModel({ sourceDims: [2048, 2048, 1536], numOutputs: 5 });
- * model.countParams(); // 3677709
- * ```
+ * @internal
  */
 export function buildDvmeModel(config: DvmeModelConfig): tfl.LayersModel {
   const c = resolveDvmeModelConfig(config);

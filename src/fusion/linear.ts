@@ -64,11 +64,7 @@ export function linear(
  * Options of {@link Linear}.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { LinearArgs } from 'dvme';
- * const args: LinearArgs = { units: 512, seed: 3, inputGradient: false, name: 'proj_0' };
- * ```
+ * @internal
  */
 export interface LinearArgs extends LayerArgs {
   /** Output width. */
@@ -101,13 +97,7 @@ export interface LinearArgs extends LayerArgs {
  * backward pass uses for the kernel gradient, on a generic loop about 20x slower than a plain
  * matMul; this layer transposes explicitly instead. Registered for tfjs-layers serialisation
  * as `Linear`.
- * @example
- * ```ts
- * import * as tf from '@tensorflow/tfjs-core';
- * import { Linear } from 'dvme';
- * const layer = new Linear({ units: 3, seed: 1 });
- * layer.apply(tf.ones([2, 4])); // [2, 3]
- * ```
+ * @internal
  */
 export class Linear extends tfl.layers.Layer {
   /** @internal */

@@ -23,11 +23,7 @@ export type DmeGating = 'softmax' | 'sigmoid';
  * Options of {@link MetaEmbeddingGate}.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { MetaEmbeddingGateArgs } from 'dvme';
- * const args: MetaEmbeddingGateArgs = { gating: 'softmax', seed: 0 };
- * ```
+ * @internal
  */
 export interface MetaEmbeddingGateArgs extends LayerArgs {
   /**
@@ -52,13 +48,7 @@ export interface MetaEmbeddingGateArgs extends LayerArgs {
  * so that the layer is the paper's formula and switches gating without changing weights.
  *
  * @remarks Since 0.1.0. Registered for tfjs-layers serialisation as `MetaEmbeddingGate`.
- * @example
- * ```ts
- * import * as tf from '@tensorflow/tfjs-core';
- * import { MetaEmbeddingGate } from 'dvme';
- * const gate = new MetaEmbeddingGate({ seed: 0 });
- * const mixed = gate.apply([tf.ones([2, 4]), tf.zeros([2, 4])]) as tf.Tensor; // [2, 4]
- * ```
+ * @internal
  */
 export class MetaEmbeddingGate extends tfl.layers.Layer {
   /** @internal */

@@ -8,11 +8,7 @@ type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
  * Options of {@link SeededDropout}.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { SeededDropoutArgs } from 'dvme';
- * const args: SeededDropoutArgs = { rate: 0.2, seed: 7 };
- * ```
+ * @internal
  */
 export interface SeededDropoutArgs extends LayerArgs {
   /** Fraction of values zeroed in training, in [0, 1). */
@@ -34,13 +30,7 @@ export interface SeededDropoutArgs extends LayerArgs {
  *
  * @remarks Since 0.1.0. Registered for tfjs-layers serialisation as `SeededDropout`; the mask
  * counter is not saved (a reloaded model starts the stream again).
- * @example
- * ```ts
- * import * as tf from '@tensorflow/tfjs-core';
- * import { SeededDropout } from 'dvme';
- * const drop = new SeededDropout({ rate: 0.5, seed: 1 });
- * drop.apply(tf.ones([2, 4]), { training: true }); // zeros and 2s
- * ```
+ * @internal
  */
 export class SeededDropout extends tfl.layers.Layer {
   /** @internal */

@@ -11,11 +11,7 @@ type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
  * Options of {@link TokenSelfAttention}.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { TokenSelfAttentionArgs } from 'dvme';
- * const args: TokenSelfAttentionArgs = { tokenDim: 512, numHeads: 8 };
- * ```
+ * @internal
  */
 export interface TokenSelfAttentionArgs extends LayerArgs {
   /** Width of one token; the input width must be a multiple of it. */
@@ -70,13 +66,7 @@ function checkPositiveInt(name: string, v: unknown): number {
  * `qkv/bias`, `proj/kernel` `[tokenDim, tokenDim]`, `proj/bias`.
  *
  * @remarks Since 0.1.0. Registered for tfjs-layers serialisation as `TokenSelfAttention`.
- * @example
- * ```ts
- * import * as tf from '@tensorflow/tfjs-core';
- * import { TokenSelfAttention } from 'dvme';
- * const layer = new TokenSelfAttention({ tokenDim: 4, numHeads: 2, seed: 0 });
- * const y = layer.apply(tf.ones([2, 12])) as tf.Tensor; // 3 tokens of 4 -> [2, 12]
- * ```
+ * @internal
  */
 export class TokenSelfAttention extends tfl.layers.Layer {
   /** @internal */

@@ -14,12 +14,7 @@ let halfTable: Float32Array | undefined;
  * @returns the number it encodes (subnormals, `-0`, `±Infinity`, `NaN` included).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { float16BitsToNumber } from 'dvme';
- * float16BitsToNumber(0x3c00); // 1
- * float16BitsToNumber(0x0001); // 2 ** -24 (smallest subnormal)
- * ```
+ * @internal
  */
 export function float16BitsToNumber(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
@@ -38,11 +33,7 @@ export function float16BitsToNumber(bits: number): number {
  * @returns a new array of the same length.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { float16ToFloat32 } from 'dvme';
- * float16ToFloat32(new Uint16Array([0x3c00, 0xc000])); // Float32Array [1, -2]
- * ```
+ * @internal
  */
 export function float16ToFloat32(bits: Uint16Array): Float32Array {
   if (halfTable === undefined) {
@@ -62,11 +53,7 @@ export function float16ToFloat32(bits: Uint16Array): Float32Array {
  * @returns a new array of the same length.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { bfloat16ToFloat32 } from 'dvme';
- * bfloat16ToFloat32(new Uint16Array([0x3f80])); // Float32Array [1]
- * ```
+ * @internal
  */
 export function bfloat16ToFloat32(bits: Uint16Array): Float32Array {
   const words = new Uint32Array(bits.length);
@@ -85,12 +72,7 @@ const scratchU32 = new Uint32Array(scratchF32.buffer);
  * @returns the 16-bit pattern.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { numberToFloat16Bits } from 'dvme';
- * numberToFloat16Bits(1); // 0x3c00
- * numberToFloat16Bits(65520); // 0x7c00 (rounds up to Infinity)
- * ```
+ * @internal
  */
 export function numberToFloat16Bits(value: number): number {
   scratchF32[0] = value;

@@ -8,11 +8,7 @@ import type { MaterialiseBudget } from './torch-tensor.js';
  * Options of {@link unpickle}.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { UnpickleOptions } from 'dvme';
- * const options: UnpickleOptions = { offset: 0, persistentLoad: (pid) => pid };
- * ```
+ * @internal
  */
 export interface UnpickleOptions {
   /** Where the pickle starts in `bytes`. @defaultValue 0 */
@@ -30,12 +26,7 @@ export interface UnpickleOptions {
  * What {@link unpickleAt} returns: the value and the offset just past the STOP opcode.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { unpickleAt, type UnpickleResult } from 'dvme';
- * declare const bytes: Uint8Array;
- * const { value, end }: UnpickleResult = unpickleAt(bytes);
- * ```
+ * @internal
  */
 export interface UnpickleResult {
   value: unknown;
@@ -149,12 +140,7 @@ function readArgument(r: ByteReader, op: number): unknown {
  *
  * @throws {@link CheckpointFormatError} for a refused global, an unsupported opcode, or bytes
  * that are not a well-formed pickle.
- * @example
- * ```ts
- * import { unpickleAt } from 'dvme';
- * const bytes = new Uint8Array([0x80, 0x02, 0x4b, 0x07, 0x2e]); // pickle.dumps(7, 2)
- * unpickleAt(bytes); // { value: 7, end: 5 }
- * ```
+ * @internal
  */
 export function unpickleAt(bytes: Uint8Array, options: UnpickleOptions = {}): UnpickleResult {
   const r = new ByteReader(bytes, 'pickle', options.offset ?? 0);
@@ -288,11 +274,7 @@ export function unpickleAt(bytes: Uint8Array, options: UnpickleOptions = {}): Un
  * Unpickles one value; shorthand for `unpickleAt(bytes, options).value`.
  *
  * @remarks Since 0.1.0. See {@link unpickleAt} for the value mapping and the allow-list.
- * @example
- * ```ts
- * import { unpickle } from 'dvme';
- * unpickle(new Uint8Array([0x80, 0x02, 0x7d, 0x2e])); // Map {} (pickle.dumps({}, 2))
- * ```
+ * @internal
  */
 export function unpickle(bytes: Uint8Array, options?: UnpickleOptions): unknown {
   return unpickleAt(bytes, options).value;

@@ -48,11 +48,7 @@ export interface RawTensor {
  * Bytes per element of each {@link RawDtype}.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { RAW_DTYPE_ITEMSIZE } from 'dvme';
- * RAW_DTYPE_ITEMSIZE.bfloat16; // 2
- * ```
+ * @internal
  */
 export const RAW_DTYPE_ITEMSIZE: Readonly<Record<RawDtype, number>> = Object.freeze({
   float32: 4,
@@ -71,11 +67,7 @@ export const RAW_DTYPE_ITEMSIZE: Readonly<Record<RawDtype, number>> = Object.fre
  * Number of elements of a shape (1 for a scalar, `[]`).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { shapeNumel } from 'dvme';
- * shapeNumel([2, 3]); // 6
- * ```
+ * @internal
  */
 export function shapeNumel(shape: readonly number[]): number {
   let n = 1;
@@ -88,12 +80,7 @@ export function shapeNumel(shape: readonly number[]): number {
  * integers and exactly `numel * itemsize` bytes.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { isRawTensor } from 'dvme';
- * isRawTensor({ dtype: 'int8', shape: [1], bytes: new Uint8Array(1) }); // true
- * isRawTensor({ dtype: 'int8', shape: [2], bytes: new Uint8Array(1) }); // false
- * ```
+ * @internal
  */
 export function isRawTensor(value: unknown): value is RawTensor {
   if (typeof value !== 'object' || value === null) return false;

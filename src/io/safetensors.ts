@@ -7,13 +7,7 @@ import { RAW_DTYPE_ITEMSIZE, type RawDtype, type RawTensor } from './raw-tensor.
  * The contents of a `.safetensors` file.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { parseSafetensors, type SafetensorsFile } from 'dvme';
- * declare const bytes: Uint8Array;
- * const file: SafetensorsFile = parseSafetensors(bytes);
- * file.metadata.format; // 'pt', typically
- * ```
+ * @internal
  */
 export interface SafetensorsFile {
   tensors: Map<string, RawTensor>;
@@ -55,13 +49,7 @@ function fail(detail: string): never {
  * the data region, and a name that appears twice (all refused by the reference implementation).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { parseSafetensors, toFloat32 } from 'dvme';
- * declare const bytes: Uint8Array;
- * const { tensors } = parseSafetensors(bytes);
- * const w = toFloat32(tensors.get('head.weight')!);
- * ```
+ * @internal
  */
 export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   const r = new ByteReader(bytes, 'safetensors file');

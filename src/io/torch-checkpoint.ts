@@ -191,13 +191,7 @@ function storageView(root: TorchStorage, view: unknown, views: Map<string, Torch
  * allow-listed types (a whole pickled `nn.Module` is refused, for instance).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { flattenTensors, readTorchCheckpoint } from 'dvme';
- * declare const bytes: Uint8Array; // contents of resnet50.pth
- * const tensors = flattenTensors(await readTorchCheckpoint(bytes));
- * tensors.get('conv1.weight')?.shape; // [64, 3, 7, 7]
- * ```
+ * @internal
  */
 export async function readTorchCheckpoint(bytes: Uint8Array): Promise<unknown> {
   if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {

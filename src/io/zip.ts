@@ -6,12 +6,7 @@ import { ByteReader, checkRange } from './byte-reader.js';
  *
  * @remarks Since 0.1.0. `offset` is where the entry's (possibly compressed) data starts, past
  * its local header; it has been checked to lie inside the archive.
- * @example
- * ```ts
- * import { listZipEntries, type ZipEntry } from 'dvme';
- * declare const bytes: Uint8Array;
- * const names = listZipEntries(bytes).map((e: ZipEntry) => e.name);
- * ```
+ * @internal
  */
 export interface ZipEntry {
   name: string;
@@ -110,12 +105,7 @@ function applyZip64Extra(
  * encrypted, or any offset or size points outside the input.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { listZipEntries } from 'dvme';
- * declare const npz: Uint8Array;
- * listZipEntries(npz).map((e) => e.name); // ['train_images.npy', ...]
- * ```
+ * @internal
  */
 export function listZipEntries(bytes: Uint8Array): ZipEntry[] {
   const { start, size, count } = readDirectoryLocation(bytes);
@@ -180,13 +170,7 @@ function dataOffset(bytes: Uint8Array, localOffset: number, name: string): numbe
  * or its sizes disagree.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { listZipEntries, readZipEntrySync } from 'dvme';
- * declare const pth: Uint8Array;
- * const pkl = listZipEntries(pth).find((e) => e.name.endsWith('/data.pkl'))!;
- * const pickleBytes = readZipEntrySync(pth, pkl);
- * ```
+ * @internal
  */
 export function readZipEntrySync(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
   if (entry.method !== 0) {
@@ -215,12 +199,7 @@ export function readZipEntrySync(bytes: Uint8Array, entry: ZipEntry): Uint8Array
  * allocate (checked before inflating).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { listZipEntries, readZipEntry } from 'dvme';
- * declare const npz: Uint8Array;
- * const first = await readZipEntry(npz, listZipEntries(npz)[0]);
- * ```
+ * @internal
  */
 export async function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Promise<Uint8Array> {
   if (entry.method === 0) return readZipEntrySync(bytes, entry);

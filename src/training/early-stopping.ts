@@ -5,11 +5,7 @@ import type { MonitorMode } from './reduce-lr-on-plateau.js';
  * Options of {@link EarlyStopping}.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { EarlyStopping } from 'dvme';
- * const es = new EarlyStopping<Float32Array>({ mode: 'max', patience: 10, minEpochs: 30 });
- * ```
+ * @internal
  */
 export interface EarlyStoppingOptions<T = unknown> {
   /**
@@ -44,11 +40,7 @@ export interface EarlyStoppingOptions<T = unknown> {
  * What {@link EarlyStopping.step} decided about one epoch.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { EarlyStopping, type EarlyStoppingStep } from 'dvme';
- * const d: EarlyStoppingStep = new EarlyStopping().step(0.7); // { epoch: 1, improved: true, stop: false }
- * ```
+ * @internal
  */
 export interface EarlyStoppingStep {
   /** The epoch just recorded, 1-based. */
@@ -66,17 +58,7 @@ export interface EarlyStoppingStep {
  * of the best epoch. Pure bookkeeping, generic in what a snapshot is.
  *
  * @remarks Since 0.1.0. `NaN` values never count as improvements.
- * @example
- * ```ts
- * import { EarlyStopping } from 'dvme';
- * const es = new EarlyStopping<string>({ mode: 'max', patience: 2 });
- * es.step(0.5, () => 'w1');
- * es.step(0.9, () => 'w2');
- * es.step(0.8, () => 'w3');
- * es.step(0.7, () => 'w4').stop; // true: two epochs without improvement
- * es.bestSnapshot; // 'w2' (restore these weights)
- * es.bestEpoch; // 2
- * ```
+ * @internal
  */
 export class EarlyStopping<T = unknown> {
   /** The options with their defaults filled in (`release` excluded). */

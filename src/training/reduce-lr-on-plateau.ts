@@ -7,11 +7,7 @@ import { checkCount, checkMode, checkNumber, checkThresholdMode } from './option
  * monitored value is better.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { MonitorMode } from 'dvme';
- * const mode: MonitorMode = 'max'; // validation AUC
- * ```
+ * @internal
  */
 export type MonitorMode = 'max' | 'min';
 
@@ -29,11 +25,7 @@ export type MonitorMode = 'max' | 'min';
  *   while it is above `minLr`.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { ReduceLROnPlateau } from 'dvme';
- * const s = new ReduceLROnPlateau(1e-3, { mode: 'max', factor: 0.1, patience: 5 });
- * ```
+ * @internal
  */
 export interface ReduceLROnPlateauOptions {
   /**
@@ -92,13 +84,7 @@ export interface ReduceLROnPlateauOptions {
  * use the rate it returns for the next epoch.
  *
  * @remarks Since 0.1.0. `NaN` values never count as improvements.
- * @example
- * ```ts
- * import { ReduceLROnPlateau } from 'dvme';
- * const s = new ReduceLROnPlateau(1e-3, { mode: 'max', patience: 1, convention: 'keras' });
- * s.step(0.8); // 1e-3 (improved)
- * s.step(0.7); // 1e-4 (one bad epoch: patience 1 reached)
- * ```
+ * @internal
  */
 export class ReduceLROnPlateau {
   /** The options with their defaults filled in. */

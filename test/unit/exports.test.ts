@@ -80,11 +80,9 @@ describe('the examples', () => {
 
 describe('the TSDoc examples', () => {
   // Every `import { ... } from 'dvme...'` in a doc comment must name an export of that entry
-  // point, or a user copying it gets an error. Names made internal in 0.1.0 whose examples
-  // their folders' owners have not rewritten yet are listed in exports-doc-exceptions.json;
-  // the list may only shrink.
+  // point, or a user copying it gets an error. Internal declarations carry `@internal` and no
+  // example importing from 'dvme'.
   const srcDir = join(import.meta.dirname, '../../src');
-  const exceptions = new Set(JSON.parse(readFileSync(new URL('./exports-doc-exceptions.json', import.meta.url), 'utf8')) as string[]);
   const files = (readdirSync(srcDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
   const coreTypes = pinned.dvme!.types!;
   const known = (entry: string): Set<string> => {
@@ -107,7 +105,7 @@ describe('the TSDoc examples', () => {
         for (const raw of m[1]!.split(',')) {
           const name = raw.trim().replace(/^type /, '').split(' as ')[0]!.trim();
           const key = `${name} in ${relative(srcDir, join(srcDir, file))} from ${m[2]}`;
-          if (name && !names.has(name) && !exceptions.has(key)) wrong.push(key);
+          if (name && !names.has(name)) wrong.push(key);
         }
       }
     }

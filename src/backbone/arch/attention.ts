@@ -8,11 +8,7 @@ type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
  * Options of {@link MultiHeadSelfAttention}.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { MultiHeadSelfAttention } from 'dvme';
- * new MultiHeadSelfAttention({ name: 'blocks.0.attn', numHeads: 6 });
- * ```
+ * @internal
  */
 export interface MultiHeadSelfAttentionArgs extends LayerArgs {
   /** Attention heads; must divide the token width. */
@@ -28,14 +24,7 @@ export interface MultiHeadSelfAttentionArgs extends LayerArgs {
  * Output: `[batch, tokens, dim]`.
  *
  * @remarks Since 0.1.0. Registered for tfjs-layers serialisation as `MultiHeadSelfAttention`.
- * @example
- * ```ts
- * import * as tfl from '@tensorflow/tfjs-layers';
- * import { MultiHeadSelfAttention } from 'dvme';
- * const tokens = tfl.input({ shape: [17, 32] });
- * const qkv = tfl.layers.dense({ units: 96 }).apply(tokens);
- * const mixed = new MultiHeadSelfAttention({ numHeads: 2 }).apply(qkv); // [null, 17, 32]
- * ```
+ * @internal
  */
 export class MultiHeadSelfAttention extends tfl.layers.Layer {
   /** @internal */

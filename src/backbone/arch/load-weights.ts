@@ -8,11 +8,7 @@ import { hwioToOihw, oihwToHwio, transpose2d } from './torch-weights.js';
  * data in PyTorch's own layout (OIHW convolutions, `(out, in)` linears).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { TorchTensor } from 'dvme';
- * const bias: TorchTensor = { shape: [64], data: new Float32Array(64) };
- * ```
+ * @internal
  */
 export interface TorchTensor {
   /** PyTorch shape. */
@@ -25,12 +21,7 @@ export interface TorchTensor {
  * Options of {@link loadTorchStateDict}.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { loadTorchStateDict, type LoadTorchStateDictOptions } from 'dvme';
- * const options: LoadTorchStateDictOptions = { strict: false };
- * loadTorchStateDict(model, stateDict, options);
- * ```
+ * @internal
  */
 export interface LoadTorchStateDictOptions {
   /**
@@ -53,12 +44,7 @@ export interface LoadTorchStateDictOptions {
  * state-dict keys the model has no weight for (ignored keys excluded).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { loadTorchStateDict } from 'dvme';
- * const { missing, unexpected } = loadTorchStateDict(model, stateDict, { strict: false });
- * if (missing.length > 0) console.warn(`left at initial values: ${missing.join(', ')}`);
- * ```
+ * @internal
  */
 export interface LoadTorchStateDictResult {
   /** Keys of model weights that the state dict lacks; those weights keep their values. */
@@ -73,11 +59,7 @@ export interface LoadTorchStateDictResult {
  * the embedding models do not build.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { DEFAULT_IGNORED_TORCH_KEYS, loadTorchStateDict } from 'dvme';
- * loadTorchStateDict(model, stateDict, { ignore: [...DEFAULT_IGNORED_TORCH_KEYS, /^aux\./] });
- * ```
+ * @internal
  */
 export const DEFAULT_IGNORED_TORCH_KEYS: readonly RegExp[] = Object.freeze([
   /(^|\.)num_batches_tracked$/,
@@ -191,11 +173,7 @@ function listKeys(keys: readonly string[]): string {
  * One entry of the state dict a model expects: a PyTorch key and its PyTorch shape.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { TorchStateDictEntry } from 'dvme';
- * const entry: TorchStateDictEntry = { key: 'bn1.running_var', shape: [64] };
- * ```
+ * @internal
  */
 export interface TorchStateDictEntry {
   /** PyTorch state-dict key, e.g. `layer1.0.conv2.weight`. */
@@ -210,11 +188,7 @@ export interface TorchStateDictEntry {
  * classifier head excluded). Useful to check a checkpoint before loading it.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { buildResNet, torchStateDictSpec } from 'dvme';
- * torchStateDictSpec(buildResNet())[0]; // { key: 'conv1.weight', shape: [64, 3, 7, 7] }
- * ```
+ * @internal
  */
 export function torchStateDictSpec(model: tfl.LayersModel): TorchStateDictEntry[] {
   return modelSlots(model).map((s) => ({ key: s.key, shape: torchShape(s) }));
@@ -265,12 +239,7 @@ export function misfitError(name: string, misfits: readonly string[]): Checkpoin
  *   (always), or when keys are missing or unexpected (under `strict`).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { buildResNet, loadTorchStateDict } from 'dvme';
- * const model = buildResNet();
- * const { missing } = loadTorchStateDict(model, stateDict, { strict: false });
- * ```
+ * @internal
  */
 export function loadTorchStateDict(
   model: tfl.LayersModel,

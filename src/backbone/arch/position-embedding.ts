@@ -9,11 +9,7 @@ type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
  * Options of {@link ClassTokenPositionEmbedding}.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { ClassTokenPositionEmbedding } from 'dvme';
- * new ClassTokenPositionEmbedding({ name: 'embed', numPatches: 196 }); // ViT at 224 / 16
- * ```
+ * @internal
  */
 export interface ClassTokenPositionEmbeddingArgs extends LayerArgs {
   /** Patches at the training size, a perfect square (196 for 224 / 16). */
@@ -34,17 +30,7 @@ export interface ClassTokenPositionEmbeddingArgs extends LayerArgs {
  *
  * @remarks Since 0.1.0. Registered for tfjs-layers serialisation as
  * `ClassTokenPositionEmbedding`.
- * @example
- * ```ts
- * import * as tfl from '@tensorflow/tfjs-layers';
- * import { ClassTokenPositionEmbedding } from 'dvme';
- * const image = tfl.input({ shape: [null, null, 3] });
- * const grid = tfl.layers.conv2d({ filters: 32, kernelSize: 8, strides: 8 }).apply(image);
- * const tokens = new ClassTokenPositionEmbedding({ numPatches: 16 }).apply([
- *   grid as tfl.SymbolicTensor,
- *   image,
- * ]);
- * ```
+ * @internal
  */
 export class ClassTokenPositionEmbedding extends tfl.layers.Layer {
   /** @internal */

@@ -8,9 +8,9 @@ import { imageInputShape, requirePositiveInteger } from './arch-config.js';
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import { buildResNet, type ResNetConfig } from 'dvme';
- * const tiny: Partial<ResNetConfig> = { layers: [1, 1, 1, 1], width: 8 }; // 256-d, same code
- * const model = buildResNet(tiny);
+ * import { RESNET50_CONFIG, type ResNetConfig } from 'dvme';
+ * const resnet101: ResNetConfig = { ...RESNET50_CONFIG, layers: [3, 4, 23, 3], name: 'resnet101' };
+ * const dim = 32 * resnet101.width; // 2048-d embedding, as ResNet-50
  * ```
  */
 export interface ResNetConfig {
@@ -37,8 +37,8 @@ export interface ResNetConfig {
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import { RESNET50_CONFIG, buildResNet } from 'dvme';
- * const wide = buildResNet({ ...RESNET50_CONFIG, widthPerGroup: 128 }); // Wide ResNet-50-2
+ * import { RESNET50_CONFIG } from 'dvme';
+ * RESNET50_CONFIG.layers; // [3, 4, 6, 3]: torchvision's resnet50 stage depths
  * ```
  */
 export const RESNET50_CONFIG: Readonly<ResNetConfig> = Object.freeze({
@@ -203,11 +203,7 @@ export function resnetLayout(config: Partial<ResNetConfig> = {}, owner = 'buildR
  * Dimension of the embedding {@link buildResNet} outputs for a config: `32 * width`.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { RESNET50_CONFIG, resnetEmbeddingDim } from 'dvme';
- * resnetEmbeddingDim(RESNET50_CONFIG); // 2048
- * ```
+ * @internal
  */
 export function resnetEmbeddingDim(config: Partial<ResNetConfig> = {}): number {
   return resolve(config, 'resnetEmbeddingDim').width * 8 * EXPANSION;
@@ -227,13 +223,7 @@ export function resnetEmbeddingDim(config: Partial<ResNetConfig> = {}): number {
  * @throws {@link InvalidArgumentError} for a malformed config.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { buildResNet, loadTorchStateDict } from 'dvme';
- * const model = buildResNet(); // ResNet-50, any input size
- * loadTorchStateDict(model, stateDict); // stateDict: Map<string, { shape, data }>
- * const embedding = model.predict(images); // [batch, 2048]
- * ```
+ * @internal
  */
 export function buildResNet(config: Partial<ResNetConfig> = {}): tfl.LayersModel {
   const { config: c, stem, blocks } = resnetLayout(config);

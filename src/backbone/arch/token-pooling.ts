@@ -9,11 +9,7 @@ type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
  * `x[:, 0]`), `'patchMean'` averages the other tokens (DINO's `mean(x[:, 1:], dim=1)`).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { TokenPoolingMode } from 'dvme';
- * const mode: TokenPoolingMode = 'patchMean';
- * ```
+ * @internal
  */
 export type TokenPoolingMode = 'cls' | 'patchMean';
 
@@ -21,11 +17,7 @@ export type TokenPoolingMode = 'cls' | 'patchMean';
  * Options of {@link TokenPooling}.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { TokenPooling } from 'dvme';
- * new TokenPooling({ name: 'pool.cls', mode: 'cls' });
- * ```
+ * @internal
  */
 export interface TokenPoolingArgs extends LayerArgs {
   /** Which reduction; see {@link TokenPoolingMode}. */
@@ -37,13 +29,7 @@ export interface TokenPoolingArgs extends LayerArgs {
  * mean of the patch tokens.
  *
  * @remarks Since 0.1.0. Registered for tfjs-layers serialisation as `TokenPooling`.
- * @example
- * ```ts
- * import * as tfl from '@tensorflow/tfjs-layers';
- * import { TokenPooling } from 'dvme';
- * const tokens = tfl.input({ shape: [17, 32] });
- * const cls = new TokenPooling({ mode: 'cls' }).apply(tokens); // [null, 32]
- * ```
+ * @internal
  */
 export class TokenPooling extends tfl.layers.Layer {
   /** @internal */

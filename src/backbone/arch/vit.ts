@@ -21,9 +21,9 @@ import { LayerNorm } from '../../layers/layer-norm.js';
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import { VIT_SMALL_CONFIG, vitEmbeddingDim, type ViTEmbedding } from 'dvme';
+ * import { VIT_SMALL_CONFIG, type ViTEmbedding } from 'dvme';
  * const embedding: ViTEmbedding = 'cls+avgpool';
- * vitEmbeddingDim({ ...VIT_SMALL_CONFIG, embedding }); // 768
+ * const dim = 2 * VIT_SMALL_CONFIG.dim; // 768: the CLS token and the mean patch token
  * ```
  */
 export type ViTEmbedding = 'cls' | 'avgpool' | 'cls+avgpool' | 'lastBlocksCls';
@@ -34,9 +34,8 @@ export type ViTEmbedding = 'cls' | 'avgpool' | 'cls+avgpool' | 'lastBlocksCls';
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import { buildVisionTransformer, type ViTConfig } from 'dvme';
- * const tiny: Partial<ViTConfig> = { imgSize: 32, patchSize: 8, dim: 32, depth: 3, numHeads: 2 };
- * const model = buildVisionTransformer(tiny); // [batch, 32]
+ * import { VIT_SMALL_CONFIG, type ViTConfig } from 'dvme';
+ * const dinoS8: ViTConfig = { ...VIT_SMALL_CONFIG, patchSize: 8 };
  * ```
  */
 export interface ViTConfig {
@@ -74,12 +73,8 @@ export interface ViTConfig {
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import { VIT_SMALL_CONFIG, buildVisionTransformer } from 'dvme';
- * const dino = buildVisionTransformer({
- *   ...VIT_SMALL_CONFIG,
- *   patchSize: 8,
- *   embedding: 'lastBlocksCls',
- * });
+ * import { VIT_SMALL_CONFIG } from 'dvme';
+ * VIT_SMALL_CONFIG.dim; // 384
  * ```
  */
 export const VIT_SMALL_CONFIG: Readonly<ViTConfig> = Object.freeze({
@@ -102,8 +97,8 @@ export const VIT_SMALL_CONFIG: Readonly<ViTConfig> = Object.freeze({
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import { VIT_BASE_CONFIG, buildVisionTransformer } from 'dvme';
- * const vitB8 = buildVisionTransformer({ ...VIT_BASE_CONFIG, patchSize: 8 });
+ * import { VIT_BASE_CONFIG } from 'dvme';
+ * VIT_BASE_CONFIG.dim; // 768
  * ```
  */
 export const VIT_BASE_CONFIG: Readonly<ViTConfig> = Object.freeze({
@@ -167,11 +162,7 @@ export function resolveViTConfig(config: Partial<ViTConfig>): ViTConfig {
  * Dimension of the embedding {@link buildVisionTransformer} outputs for a config.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { VIT_SMALL_CONFIG, vitEmbeddingDim } from 'dvme';
- * vitEmbeddingDim({ ...VIT_SMALL_CONFIG, embedding: 'lastBlocksCls' }); // 1536
- * ```
+ * @internal
  */
 export function vitEmbeddingDim(config: Partial<ViTConfig> = {}): number {
   const c = resolveViTConfig(config);
@@ -210,17 +201,7 @@ function block(x: Node, prefix: string, c: ViTConfig): Node {
  * @throws {@link InvalidArgumentError} for a malformed config.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { VIT_SMALL_CONFIG, buildVisionTransformer, loadTorchStateDict } from 'dvme';
- * const model = buildVisionTransformer({
- *   ...VIT_SMALL_CONFIG,
- *   patchSize: 8,
- *   embedding: 'lastBlocksCls',
- * });
- * loadTorchStateDict(model, stateDict); // dino_deitsmall8_pretrain.pth, as a Map
- * const embedding = model.predict(images); // [batch, 1536]
- * ```
+ * @internal
  */
 export function buildVisionTransformer(config: Partial<ViTConfig> = {}): tfl.LayersModel {
   const c = resolveViTConfig(config);

@@ -70,15 +70,7 @@ export interface OnnxEngineReport {
  *
  * @remarks Since 0.1.0. The cache key covers the weights' hash (or `weightsKey`), the
  * architecture, input size, embedding mode, mean / std / filter and dvme's graph version.
- * @example
- * ```ts
- * import { IMAGENET_MEAN, IMAGENET_STD, createOnnxBackboneEngine } from 'dvme/node';
- * const { engine, report } = await createOnnxBackboneEngine('resnet50', stateDict, {
- *   family: 'resnet', inputSize: [224, 224],
- *   preprocess: { mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear' },
- * });
- * report.cacheHit; // false the first time, true afterwards
- * ```
+ * @internal
  */
 export async function createOnnxBackboneEngine(
   id: string,

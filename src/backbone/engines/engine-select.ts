@@ -19,11 +19,7 @@ export type EngineChoice = 'auto' | 'tfjs' | 'onnx';
  * What is installed, as {@link probeEngines} found it.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { EngineAvailability } from 'dvme';
- * const bare: EngineAvailability = { tfjsNative: false, onnx: false, reasons: ['onnxruntime-node is not installed'] };
- * ```
+ * @internal
  */
 export interface EngineAvailability {
   /** A native tfjs backend (tfjs-node, tfjs-node-gpu) loads. */
@@ -68,11 +64,7 @@ function checkEngineChoice(choice: unknown): void {
  *
  * @remarks Since 0.1.0. `'auto'` prefers native tfjs because a user who installed tfjs-node
  * asked for it; onnxruntime beats tfjs on wasm by 8-30x on CPU, so it comes next.
- * @example
- * ```ts
- * import { decideEngine } from 'dvme';
- * decideEngine('auto', { tfjsNative: false, onnx: false, reasons: [] }).engine; // 'tfjs' (wasm)
- * ```
+ * @internal
  */
 export function decideEngine(choice: EngineChoice, available: EngineAvailability): EngineDecision {
   checkEngineChoice(choice);
@@ -94,14 +86,7 @@ export function decideEngine(choice: EngineChoice, available: EngineAvailability
  * the onnxruntime provider.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { EngineProbes } from 'dvme';
- * const probes: EngineProbes = {
- *   tfjsNative: async () => (await import('@tensorflow/tfjs-core')).getBackend() === 'tensorflow',
- *   onnx: { package: 'onnxruntime-node', load: () => import('onnxruntime-node') },
- * };
- * ```
+ * @internal
  */
 export interface EngineProbes {
   /** Resolves true when native tfjs is usable; a rejection counts as not installed. */
@@ -113,12 +98,7 @@ export interface EngineProbes {
  * Tries each probe once and reports what is usable (a probe that throws counts as missing).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { probeEngines } from 'dvme';
- * const available = await probeEngines({ onnx: { package: 'onnxruntime-node', load: () => import('onnxruntime-node') } });
- * available.onnx; // true when installed
- * ```
+ * @internal
  */
 export async function probeEngines(probes: EngineProbes): Promise<EngineAvailability> {
   const reasons: string[] = [];
@@ -149,12 +129,7 @@ export async function probeEngines(probes: EngineProbes): Promise<EngineAvailabi
  * @throws A {@link BackendUnavailableError} for `'onnx'` without onnxruntime.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { selectEngine } from 'dvme';
- * const d = await selectEngine('auto', { onnx: { package: 'onnxruntime-node', load: () => import('onnxruntime-node') } });
- * console.log(`engine ${d.engine}: ${d.reason}`);
- * ```
+ * @internal
  */
 export async function selectEngine(choice: EngineChoice, probes: EngineProbes): Promise<EngineDecision & { readonly available: EngineAvailability }> {
   checkEngineChoice(choice);
@@ -170,11 +145,7 @@ let probes: EngineProbes = {};
  * on import (`dvme/node`: tfjs-node and onnxruntime-node; `dvme/browser`: onnxruntime-web).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { registerEngineProbes } from 'dvme';
- * registerEngineProbes({ onnx: { package: 'onnxruntime-web', load: () => import('onnxruntime-web') } });
- * ```
+ * @internal
  */
 export function registerEngineProbes(next: EngineProbes): void {
   probes = next;
@@ -184,11 +155,7 @@ export function registerEngineProbes(next: EngineProbes): void {
  * The registered probes (empty when no entrypoint registered any: `'auto'` then means tfjs).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { registeredEngineProbes, selectEngine } from 'dvme/node';
- * const { engine, reason } = await selectEngine('auto', registeredEngineProbes());
- * ```
+ * @internal
  */
 export function registeredEngineProbes(): EngineProbes {
   return probes;

@@ -47,9 +47,9 @@ export interface OrtSessionLike {
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import { loadOnnxRuntime, type OrtModuleLike } from 'dvme/node';
- * const ort: OrtModuleLike = (await loadOnnxRuntime()).ort;
- * const scalar = new ort.Tensor('float32', new Float32Array([1]), [1]);
+ * import type { OrtModuleLike } from 'dvme';
+ * import * as ort from 'onnxruntime-node';
+ * const runtime: OrtModuleLike = ort; // what dvme needs of an onnxruntime package
  * ```
  */
 export interface OrtModuleLike {
@@ -100,9 +100,8 @@ export interface OnnxRuntimeProvider {
  * @remarks Since 0.1.0.
  * @example
  * ```ts
- * import { loadOnnxRuntime } from 'dvme';
- * const rt = await loadOnnxRuntime({ package: 'onnxruntime-node', load: () => import('onnxruntime-node') });
- * rt.description; // 'onnxruntime-node 1.30.0'
+ * import type { OnnxRuntime } from 'dvme';
+ * const describe = (rt: OnnxRuntime) => rt.description; // e.g. 'onnxruntime-node 1.30.0'
  * ```
  */
 export interface OnnxRuntime {
@@ -133,11 +132,7 @@ export function registerOnnxRuntime(provider: OnnxRuntimeProvider | undefined): 
  * The registered onnxruntime provider, if any.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { registeredOnnxRuntime } from 'dvme/node';
- * registeredOnnxRuntime()?.package; // 'onnxruntime-node'
- * ```
+ * @internal
  */
 export function registeredOnnxRuntime(): OnnxRuntimeProvider | undefined {
   return registered;
@@ -171,11 +166,7 @@ const cache = new WeakMap<OnnxRuntimeProvider, Promise<OnnxRuntime>>();
  * installed (with the install command) or fails to load.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { loadOnnxRuntime } from 'dvme/node';
- * const { ort, description } = await loadOnnxRuntime();
- * ```
+ * @internal
  */
 export function loadOnnxRuntime(provider: OnnxRuntimeProvider | undefined = registered): Promise<OnnxRuntime> {
   if (!provider) {

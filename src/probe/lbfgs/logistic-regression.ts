@@ -9,11 +9,7 @@ import { createWasmKernel } from './wasm-linear-kernel.js';
  * `LogisticRegression(solver='lbfgs')` default.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { LbfgsFitOptions } from 'dvme';
- * const options: LbfgsFitOptions = { C: 0.5, maxIter: 200 };
- * ```
+ * @internal
  */
 export interface LbfgsFitOptions {
   /**
@@ -59,12 +55,7 @@ export interface LbfgsFitOptions {
  * A fitted L2-regularised logistic / softmax regression.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { fitLogisticRegression } from 'dvme';
- * const fit = await fitLogisticRegression(new Float32Array([0, 1, 2, 3]), 4, 1, new Int32Array([0, 0, 1, 1]), 2);
- * console.log(fit.coef.length, fit.intercept.length, fit.converged); // 1 1 true
- * ```
+ * @internal
  */
 export interface LbfgsFitResult {
   /** Row-major `[k, d]`: k = 1 for two classes (logistic on class 1), else the class count. */
@@ -188,14 +179,7 @@ const MIXED_MIN_WORK = 2 ** 23;
  * @throws {@link NonFiniteError} for NaN or infinite features or weights.
  * @throws {@link InvalidArgumentError} for labels out of range, a class without rows, `C <= 0`,
  * negative `tol` or weights, `maxIter < 1` or an unknown `precision`.
- * @example
- * ```ts
- * import { fitLogisticRegression, predictLogisticProba } from 'dvme';
- * const x = new Float32Array([0, 0, 1, 1, 2, 2, 3, 3]); // 4 rows, 2 features
- * const y = new Int32Array([0, 0, 1, 1]);
- * const fit = await fitLogisticRegression(x, 4, 2, y, 2, { C: 1 });
- * const proba = predictLogisticProba(x, 4, 2, fit, 2); // [n, 2]
- * ```
+ * @internal
  */
 export async function fitLogisticRegression(
   x: Float32Array,
@@ -257,12 +241,7 @@ export function fitOnKernel(
  * @returns row-major `[n, numClasses]`.
  * @throws {@link ShapeError} when `x` or the coefficients do not fit `n`, `d` and `numClasses`.
  * @throws {@link NonFiniteError} for NaN or infinite features.
- * @example
- * ```ts
- * import { predictLogisticProba } from 'dvme';
- * const fit = { coef: new Float64Array([2]), intercept: new Float64Array([-1]) };
- * predictLogisticProba(new Float32Array([0.5]), 1, 1, fit, 2); // Float64Array [0.5, 0.5]
- * ```
+ * @internal
  */
 export function predictLogisticProba(
   x: Float32Array,

@@ -29,14 +29,7 @@ const IR_VERSION = 9;
  * architectures hold them), the model input size, and the preprocessing to put in front.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { IMAGENET_MEAN, IMAGENET_STD, type BackboneGraphSpec } from 'dvme';
- * const spec: BackboneGraphSpec = {
- *   family: 'vit', config: { patchSize: 16, embedding: 'cls' }, inputSize: [224, 224],
- *   preprocess: { mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bicubic' },
- * };
- * ```
+ * @internal
  */
 export type BackboneGraphSpec = {
   /** `[height, width]` of the model input (after resize and crop). */
@@ -62,11 +55,7 @@ export type BackboneGraphSpec = {
  * A built backbone graph: the `.onnx` file's bytes and what it outputs.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { BuiltBackboneOnnx } from 'dvme';
- * const describe = (b: BuiltBackboneOnnx) => `${b.bytes.length} bytes -> ${b.output} [b, ${b.embeddingDim}]`;
- * ```
+ * @internal
  */
 export interface BuiltBackboneOnnx {
   readonly bytes: Uint8Array;
@@ -96,14 +85,7 @@ export interface BuiltBackboneOnnx {
  * (`int64 [4]`: top, left, bottom, right); `c` is 1, 3 or 4. {@link OnnxEmbeddingEngine}
  * feeds them. The output is
  * `embedding`. Opset 20 (onnxruntime >= 1.17).
- * @example
- * ```ts
- * import { buildBackboneOnnx } from 'dvme';
- * const { bytes, embeddingDim } = buildBackboneOnnx(stateDict, {
- *   family: 'resnet', inputSize: [224, 224], preprocess: null,
- * });
- * embeddingDim; // 2048
- * ```
+ * @internal
  */
 export function buildBackboneOnnx(state: ReadonlyMap<string, TorchTensor>, spec: BackboneGraphSpec): BuiltBackboneOnnx {
   const owner = 'buildBackboneOnnx';

@@ -5,11 +5,7 @@ import { ProtoWriter } from './protobuf.js';
  * Element types dvme writes into ONNX graphs, named as onnxruntime's JavaScript API names them.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { OnnxElementType } from 'dvme';
- * const pixels: OnnxElementType = 'uint8';
- * ```
+ * @internal
  */
 export type OnnxElementType = 'float32' | 'float16' | 'uint8' | 'int32' | 'int64' | 'bool';
 
@@ -27,11 +23,7 @@ export const ONNX_DATA_TYPES: Readonly<Record<OnnxElementType, number>> = Object
  * A constant tensor of a graph (a weight), with its values in row-major order.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { OnnxTensor } from 'dvme';
- * const bias: OnnxTensor = { name: 'fc.bias', type: 'float32', dims: [2], data: new Float32Array([0.5, -1]) };
- * ```
+ * @internal
  */
 export interface OnnxTensor {
   readonly name: string;
@@ -48,11 +40,7 @@ export interface OnnxTensor {
  * A node attribute; `kind` picks the `AttributeProto` field.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { OnnxAttribute } from 'dvme';
- * const strides: OnnxAttribute = { name: 'strides', kind: 'ints', value: [2, 2] };
- * ```
+ * @internal
  */
 export type OnnxAttribute =
   | { readonly name: string; readonly kind: 'int'; readonly value: number }
@@ -67,11 +55,7 @@ export type OnnxAttribute =
  * One operator application.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { OnnxNode } from 'dvme';
- * const relu: OnnxNode = { opType: 'Relu', inputs: ['x'], outputs: ['y'] };
- * ```
+ * @internal
  */
 export interface OnnxNode {
   readonly opType: string;
@@ -88,11 +72,7 @@ export interface OnnxNode {
  * symbolic ones such as `'batch'`).
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { OnnxValueInfo } from 'dvme';
- * const input: OnnxValueInfo = { name: 'pixels', type: 'uint8', shape: ['batch', 224, 224, 3] };
- * ```
+ * @internal
  */
 export interface OnnxValueInfo {
   readonly name: string;
@@ -105,14 +85,7 @@ export interface OnnxValueInfo {
  * An ONNX graph in memory.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import type { OnnxGraph } from 'dvme';
- * const identity: OnnxGraph = {
- *   name: 'identity', nodes: [{ opType: 'Identity', inputs: ['x'], outputs: ['y'] }], initializers: [],
- *   inputs: [{ name: 'x', type: 'float32', shape: [2] }], outputs: [{ name: 'y', type: 'float32', shape: [2] }],
- * };
- * ```
+ * @internal
  */
 export interface OnnxGraph {
   readonly name: string;
@@ -131,18 +104,7 @@ export interface OnnxGraph {
  * An ONNX model: a graph plus the operator sets it uses.
  *
  * @remarks Since 0.1.0.
- * @example
- * ```ts
- * import { encodeOnnxModel, type OnnxModel } from 'dvme';
- * const model: OnnxModel = {
- *   irVersion: 8, opsets: [{ domain: '', version: 17 }], producer: 'my-app',
- *   graph: {
- *     name: 'identity', nodes: [{ opType: 'Identity', inputs: ['x'], outputs: ['y'] }], initializers: [],
- *     inputs: [{ name: 'x', type: 'float32', shape: [2] }], outputs: [{ name: 'y', type: 'float32', shape: [2] }],
- *   },
- * };
- * const bytes = encodeOnnxModel(model); // a valid .onnx file
- * ```
+ * @internal
  */
 export interface OnnxModel {
   /** ONNX IR version (8 goes with opset 17, 9 with opsets 19-20). */
@@ -277,17 +239,7 @@ export function encodeGraphFields(graph: OnnxGraph): Uint8Array {
  *
  * @remarks Since 0.1.0. Models over 2 GiB (protobuf's limit) need external data, which this
  * writer does not produce; dvme's backbones are far below it.
- * @example
- * ```ts
- * import { encodeOnnxModel } from 'dvme';
- * const bytes = encodeOnnxModel({
- *   irVersion: 8, opsets: [{ domain: '', version: 17 }], producer: 'example',
- *   graph: {
- *     name: 'relu', nodes: [{ opType: 'Relu', inputs: ['x'], outputs: ['y'] }], initializers: [],
- *     inputs: [{ name: 'x', type: 'float32', shape: ['n'] }], outputs: [{ name: 'y', type: 'float32', shape: ['n'] }],
- *   },
- * });
- * ```
+ * @internal
  */
 export function encodeOnnxModel(model: OnnxModel): Uint8Array {
   const w = new ProtoWriter();
