@@ -101,8 +101,8 @@ export function resize(size: number | readonly [number, number], options: Resize
   return (image) => {
     checkImage('resize', image);
     const [oh, ow] = outputSize(image.height, image.width, size, maxSize);
-    // torchvision returns the image itself when a shorter-edge resize keeps its size.
-    if (typeof size === 'number' && oh === image.height && ow === image.width) return image;
+    // torchvision returns the image itself when the size does not change.
+    if (oh === image.height && ow === image.width) return image;
     return resampleImage(image, oh, ow, mode, antialias);
   };
 }
