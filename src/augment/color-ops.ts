@@ -7,13 +7,17 @@ function withData(image: AugmentImage, data: Float32Array): AugmentImage {
   return { data, height: image.height, width: image.width, channels: image.channels };
 }
 
-/** `_blend`: `clamp(ratio * a + (1 - ratio) * b, 0, bound)`, `b` one value per pixel or a scalar. */
-function blend(image: AugmentImage, other: (pixel: number) => number, ratio: number, bound: number): AugmentImage {
+/** `_blend`: `clamp(ratio * a + (1 - ratio) * b, 0, bound)`, `b` one value per pixel. */
+function blend(image: AugmentImage, other: Float32Array | number, ratio: number, bound: number): AugmentImage {
   const { data, channels: c } = image;
   const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const v = ratio * data[i] + (1 - ratio) * other(Math.floor(i / c));
-    out[i] = Math.min(Math.max(v, 0), bound);
+  const pixels = data.length / c;
+  for (let p = 0; p < pixels; p++) {
+    const b = (1 - ratio) * (typeof other === 'number' ? other : other[p]);
+    for (let ch = 0; ch < c; ch++) {
+      const v = ratio * data[p * c + ch] + b;
+      out[p * c + ch] = v < 0 ? 0 : v > bound ? bound : v;
+    }
   }
   return withData(image, out);
 }
@@ -25,7 +29,7 @@ function luma(data: Float32Array, pixel: number): number {
 
 /** @internal `F.adjust_brightness`: scales every value by `factor`. */
 export function adjustBrightness(image: AugmentImage, factor: number, bound: number): AugmentImage {
-  return blend(image, () => 0, factor, bound);
+  return blend(image, 0, factor, bound);
 }
 
 /** @internal `F.adjust_contrast`: blends with the mean grey level (all values when 1 channel). */
@@ -36,14 +40,16 @@ export function adjustContrast(image: AugmentImage, factor: number, bound: numbe
   if (channels === 3) for (let p = 0; p < pixels; p++) sum += Math.fround(luma(data, p));
   else for (let i = 0; i < data.length; i++) sum += data[i];
   const mean = sum / (channels === 3 ? pixels : data.length);
-  return blend(image, () => mean, factor, bound);
+  return blend(image, mean, factor, bound);
 }
 
 /** @internal `F.adjust_saturation`: blends with the grey image; 1 channel is returned as is. */
 export function adjustSaturation(image: AugmentImage, factor: number, bound: number): AugmentImage {
   if (image.channels === 1) return image;
   const { data } = image;
-  return blend(image, (p) => Math.fround(luma(data, p)), factor, bound);
+  const grey = new Float32Array(data.length / 3);
+  for (let p = 0; p < grey.length; p++) grey[p] = luma(data, p);
+  return blend(image, grey, factor, bound);
 }
 
 /**
@@ -80,15 +86,20 @@ export function adjustHue(image: AugmentImage, factor: number, bound: number): A
     const pp = clamp01(v * (1 - s));
     const q = clamp01(v * (1 - s * f));
     const t = clamp01(v * (1 - s * (1 - f)));
-    const rgb = [
-      [v, t, pp],
-      [q, v, pp],
-      [pp, v, t],
-      [pp, q, v],
-      [t, pp, v],
-      [v, pp, q],
-    ][((i6 % 6) + 6) % 6];
-    for (let ch = 0; ch < 3; ch++) out[p * 3 + ch] = rgb[ch] * bound;
+    let rr = v;
+    let gg = v;
+    let bb = v;
+    switch (((i6 % 6) + 6) % 6) {
+      case 0: rr = v; gg = t; bb = pp; break;
+      case 1: rr = q; gg = v; bb = pp; break;
+      case 2: rr = pp; gg = v; bb = t; break;
+      case 3: rr = pp; gg = q; bb = v; break;
+      case 4: rr = t; gg = pp; bb = v; break;
+      default: rr = v; gg = pp; bb = q; break;
+    }
+    out[p * 3] = rr * bound;
+    out[p * 3 + 1] = gg * bound;
+    out[p * 3 + 2] = bb * bound;
   }
   return withData(image, out);
 }

@@ -9,7 +9,11 @@ export function hflip(image: AugmentImage): AugmentImage {
   const { data, height: h, width: w, channels: c } = image;
   const out = new Float32Array(data.length);
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) out.set(data.subarray((y * w + x) * c, (y * w + x + 1) * c), (y * w + w - 1 - x) * c);
+    for (let x = 0; x < w; x++) {
+      const src = (y * w + x) * c;
+      const dst = (y * w + w - 1 - x) * c;
+      for (let ch = 0; ch < c; ch++) out[dst + ch] = data[src + ch];
+    }
   }
   return { data: out, height: h, width: w, channels: c };
 }
@@ -36,8 +40,9 @@ export function rot90(image: AugmentImage, k: number): AugmentImage {
   // Output is w x h. One counter-clockwise turn: out[i][j] = in[j][w - 1 - i]; three: in[h - 1 - j][i].
   for (let i = 0; i < w; i++) {
     for (let j = 0; j < h; j++) {
-      const src = turns === 1 ? j * w + (w - 1 - i) : (h - 1 - j) * w + i;
-      out.set(data.subarray(src * c, (src + 1) * c), (i * h + j) * c);
+      const src = (turns === 1 ? j * w + (w - 1 - i) : (h - 1 - j) * w + i) * c;
+      const dst = (i * h + j) * c;
+      for (let ch = 0; ch < c; ch++) out[dst + ch] = data[src + ch];
     }
   }
   return { data: out, height: w, width: h, channels: c };

@@ -124,16 +124,15 @@ export function resampleImage(
     }
   }
   const out = new Float32Array(outHeight * outWidth * c);
-  const acc = new Float64Array(c);
   for (let o = 0; o < outHeight; o++) {
     for (let p = 0; p < outWidth; p++) {
-      acc.fill(0);
-      for (let k = 0; k < ht.len[p]; k++) {
-        const wt = ht.weights[p * ht.stride + k];
-        const src = o * row + (ht.start[p] + k) * c;
-        for (let ch = 0; ch < c; ch++) acc[ch] += wt * mid[src + ch];
+      const dst = (o * outWidth + p) * c;
+      const first = o * row + ht.start[p] * c;
+      for (let ch = 0; ch < c; ch++) {
+        let acc = 0;
+        for (let k = 0; k < ht.len[p]; k++) acc += ht.weights[p * ht.stride + k] * mid[first + k * c + ch];
+        out[dst + ch] = acc;
       }
-      out.set(acc, (o * outWidth + p) * c);
     }
   }
   return { data: out, height: outHeight, width: outWidth, channels: c };
