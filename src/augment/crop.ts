@@ -151,7 +151,8 @@ export function sampleResizedCropBox(
  * @param options - `scale`, `ratio`, and the resize options.
  * @throws InvalidArgumentError for a bad size, range or interpolation.
  * @remarks Since 0.1.0. The box follows torchvision's sampling exactly with dvme's random
- *   stream instead of torch's; the crop is exact and the resize equals `F.resize` within 1e-5.
+ *   stream instead of torch's; the crop is exact and the resize equals `F.resize` within 1e-4
+ *   (see {@link resize}).
  * @example
  * ```ts
  * import { randomResizedCrop, seededRandom } from 'dvme';

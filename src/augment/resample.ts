@@ -115,22 +115,26 @@ export function resampleImage(
   const ht = axisTaps(mode, antialias, w, outWidth);
   const row = w * c;
   const mid = new Float64Array(outHeight * row);
+  const { start: vStart, len: vLen, weights: vW, stride: vStride } = vt;
   for (let o = 0; o < outHeight; o++) {
     const base = o * row;
-    for (let k = 0; k < vt.len[o]; k++) {
-      const wt = vt.weights[o * vt.stride + k];
-      const src = (vt.start[o] + k) * row;
+    for (let k = 0; k < vLen[o]; k++) {
+      const wt = vW[o * vStride + k];
+      const src = (vStart[o] + k) * row;
       for (let j = 0; j < row; j++) mid[base + j] += wt * data[src + j];
     }
   }
   const out = new Float32Array(outHeight * outWidth * c);
+  const { start: hStart, len: hLen, weights: hW, stride: hStride } = ht;
   for (let o = 0; o < outHeight; o++) {
     for (let p = 0; p < outWidth; p++) {
       const dst = (o * outWidth + p) * c;
-      const first = o * row + ht.start[p] * c;
+      const first = o * row + hStart[p] * c;
+      const taps = hLen[p];
+      const wBase = p * hStride;
       for (let ch = 0; ch < c; ch++) {
         let acc = 0;
-        for (let k = 0; k < ht.len[p]; k++) acc += ht.weights[p * ht.stride + k] * mid[first + k * c + ch];
+        for (let k = 0; k < taps; k++) acc += hW[wBase + k] * mid[first + k * c + ch];
         out[dst + ch] = acc;
       }
     }
