@@ -91,7 +91,22 @@ function nearestMatrix(inSize: number, outSize: number): Float64Array {
   return m;
 }
 
+const tapCache = new Map<string, Taps>();
+// Image and crop sizes repeat within a dataset; the bound keeps odd ones from piling up.
+const TAP_CACHE_ENTRIES = 128;
+
 function axisTaps(mode: AugmentInterpolation, antialias: boolean, inSize: number, outSize: number): Taps {
+  const key = `${mode}:${antialias}:${inSize}:${outSize}`;
+  let taps = tapCache.get(key);
+  if (taps === undefined) {
+    taps = computeTaps(mode, antialias, inSize, outSize);
+    if (tapCache.size >= TAP_CACHE_ENTRIES) tapCache.delete(tapCache.keys().next().value as string);
+    tapCache.set(key, taps);
+  }
+  return taps;
+}
+
+function computeTaps(mode: AugmentInterpolation, antialias: boolean, inSize: number, outSize: number): Taps {
   let dense: Float64Array;
   if (mode === 'nearest') dense = nearestMatrix(inSize, outSize);
   else if (antialias) dense = antialiasMatrix(mode, inSize, outSize);
