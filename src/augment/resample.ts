@@ -92,6 +92,7 @@ function nearestMatrix(inSize: number, outSize: number): Float64Array {
 }
 
 const tapCache = new Map<string, Taps>();
+let scratch = new Float64Array(0);
 // Image and crop sizes repeat within a dataset; the bound keeps odd ones from piling up.
 const TAP_CACHE_ENTRIES = 128;
 
@@ -129,7 +130,10 @@ export function resampleImage(
   const vt = axisTaps(mode, antialias, h, outHeight);
   const ht = axisTaps(mode, antialias, w, outWidth);
   const row = w * c;
-  const mid = new Float64Array(outHeight * row);
+  // A reused scratch buffer: a fresh megabyte-sized array per image costs more than the sums.
+  if (scratch.length < outHeight * row) scratch = new Float64Array(outHeight * row);
+  const mid = scratch;
+  mid.fill(0, 0, outHeight * row);
   const { start: vStart, len: vLen, weights: vW, stride: vStride } = vt;
   for (let o = 0; o < outHeight; o++) {
     const base = o * row;
