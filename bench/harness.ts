@@ -46,6 +46,8 @@ export interface BenchRow {
   readonly referenceValue?: number;
   /** Largest absolute difference over every value compared (possibly more than the headline). */
   readonly maxAbsDiff?: number;
+  /** Largest `maxAbsDiff` counted as agreement for this row; {@link DISAGREEMENT} by default. */
+  readonly tolerance?: number;
 }
 
 /** Timing of a function: the median of `runs` timed calls after `warmup` untimed ones. */
@@ -144,7 +146,7 @@ export async function runGroup(group: BenchGroup): Promise<BenchRow[]> {
     console.log(`\n${formatTable(rows)}`);
     // Values must agree to rounding; a larger gap is a bug on one side, so fail the run.
     for (const r of rows) {
-      if (r.maxAbsDiff !== undefined && !(r.maxAbsDiff <= DISAGREEMENT)) {
+      if (r.maxAbsDiff !== undefined && !(r.maxAbsDiff <= (r.tolerance ?? DISAGREEMENT))) {
         console.log(`MISMATCH: ${r.metric} differs from the reference by ${r.maxAbsDiff}.`);
         process.exitCode = 1;
       }

@@ -70,6 +70,18 @@ export { preprocessImages, type PreprocessOptions } from './image/preprocess.js'
 export type { BrowserImage, DecodedImage, ImageArray, ImageInput, ImagePixels, PixelRange, SingleImage } from './image/images.js';
 export type { DecodedImageFile, DecodeImageOptions, ImageFileFormat, ReadImagesOptions } from './image/image-file.js';
 
+// Augmentation: seeded, composable image transforms equal to torchvision's functional ones, for
+// FineTuner's `augment` option (none is applied unless given).
+export type { AugmentImage, Augmentation } from './augment/augmentation.js';
+export { seededRandom } from './augment/seeded-random.js';
+export { compose } from './augment/compose.js';
+export { resize, type ResizeOptions } from './augment/resize.js';
+export type { AugmentInterpolation } from './augment/resample.js';
+export { centerCrop, randomResizedCrop, type RandomResizedCropOptions } from './augment/crop.js';
+export { randomHorizontalFlip, randomRotate90, randomVerticalFlip } from './augment/flip.js';
+export { randomRotation, type RandomRotationOptions } from './augment/rotate.js';
+export { colorJitter, type ColorJitterOptions } from './augment/color-jitter.js';
+
 // Embedding cache: embeddings kept by image, weights and preprocessing.
 export { EmbeddingCache } from './embedding-cache/embedding-cache.js';
 export type {
