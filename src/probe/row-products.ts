@@ -1,4 +1,4 @@
-import { FEATURE_ALIGN, TUNING, encodeKernels } from '../wasm/lbfgs-kernels.js';
+import { FEATURE_ALIGN, TUNING, compileKernels } from '../wasm/lbfgs-kernels.js';
 
 /**
  * @internal The two products a linear head's training step needs, on rows picked by index:
@@ -176,13 +176,13 @@ export async function createRowProducts(
   const val = batchAt + batch * stride;
   const bytes = val + nVal * stride;
   if (bytes > MAX_BYTES) return js;
-  const code = encodeKernels({ k, stride, w32, w64: w32 + k * stride, grad });
-  if (!WebAssembly.validate(code)) return js;
   let memory: WebAssembly.Memory;
   let instance: WebAssembly.Instance;
   try {
+    const module = await compileKernels({ k, stride, w32, w64: w32 + k * stride, grad });
+    if (!module) return js;
     memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-    instance = await WebAssembly.instantiate(await WebAssembly.compile(code), { env: { memory } });
+    instance = await WebAssembly.instantiate(module, { env: { memory } });
   } catch {
     return js;
   }
