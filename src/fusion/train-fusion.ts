@@ -6,6 +6,7 @@ import type { ProbeTask, Targets } from '../training/labels.js';
 import { activate, targetMatrix } from '../training/logits.js';
 import type { PaperHyperparameters } from '../training/paper-options.js';
 import { trainLoop, type EpochLog, type TrainingReport } from '../training/train-loop.js';
+import { fitLinearModelOnHost } from './host-linear-fit.js';
 
 /** @internal Rows per forward pass at inference; attention memory is bounded by blocks anyway. */
 export const PREDICT_BATCH = 256;
@@ -117,6 +118,8 @@ export interface FusionFitInput {
  * stopping and best weights), gradients by autodiff; the best epoch's weights end in `model`.
  */
 export async function fitFusionModel(input: FusionFitInput): Promise<TrainingReport> {
+  // One linear layer (the concat baseline) trains on the host, as the 'paper' Probe does.
+  if (input.model.name === 'concat') return fitLinearModelOnHost(input);
   const { model, task, x, validation } = input;
   const outputs = (model.outputs[0].shape[1] ?? 1) as number;
   const params = trainableVariables(model);

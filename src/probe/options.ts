@@ -73,8 +73,9 @@ export interface ProbeOptions<T extends ProbeTask = ProbeTask> extends PaperTrai
    */
   standardize?: boolean;
   /**
-   * Seed of everything random (initial weights, batch order, held-out split). The same seed,
-   * data and tfjs backend give the same probe.
+   * Seed of everything random (initial weights, batch order, held-out split). The same seed
+   * and data give the same probe (the `'paper'` solver trains on typed arrays and WebAssembly,
+   * whatever the tfjs backend).
    * @defaultValue `0`
    */
   seed?: number;

@@ -6,7 +6,10 @@ import type { ProbeTask, Targets } from '../training/labels.js';
 import { activate, targetMatrix } from '../training/logits.js';
 import type { PaperHyperparameters } from '../training/paper-options.js';
 import { trainLoop, type EpochLog, type TrainingReport } from '../training/train-loop.js';
+import { hostTrainLoop } from '../training/host-train-loop.js';
 import { linearLogits, type LinearWeights } from './linear-head.js';
+import { LinearHeadTrainer, type HeadSnapshot } from './linear-head-trainer.js';
+import { createRowProducts } from './row-products.js';
 
 /** @internal Everything the solver needs; `x` and validation `x` are already standardised. */
 export interface PaperSolverInput {
@@ -58,12 +61,12 @@ export function lossAndLogitGrad(
   return { loss: tf.mean(terms), dz: tf.div(residual, m) };
 }
 
-/** PyTorch's nn.Linear initialisation: weight and bias uniform in ±1/sqrt(fan_in), drawn weight-first. */
-function initialWeights(d: number, k: number, rng: Xoshiro128): { kernel: Float32Array; bias: Float32Array } {
+/** PyTorch's nn.Linear initialisation: weight (`[k, d]`) and bias uniform in ±1/sqrt(fan_in), drawn weight-first. */
+function initialWeights(d: number, k: number, rng: Xoshiro128): HeadSnapshot {
   const bound = 1 / Math.sqrt(d);
   const coef = Float32Array.from({ length: k * d }, () => (2 * uniform(rng) - 1) * bound);
   const bias = Float32Array.from({ length: k }, () => (2 * uniform(rng) - 1) * bound);
-  return { kernel: transpose(coef, k, d), bias };
+  return { coef, bias };
 }
 
 /** @internal Row-major [r, c] -> row-major [c, r]. */
@@ -73,15 +76,51 @@ export function transpose(a: Float32Array, r: number, c: number): Float32Array {
   return out;
 }
 
+const diverged = (loss: number, epoch: number): string =>
+  `The 'paper' solver diverged: training loss is ${loss} at epoch ${epoch}. ` +
+  'Standardise the embeddings (standardize: true) or lower learningRate.';
+
 /**
- * @internal The paper's linear evaluation: one linear layer trained by the shared epoch loop
- * (Adam, seeded batches, ReduceLROnPlateau, early stopping, best weights) with the
- * cross-entropy gradient in closed form.
+ * @internal The paper's linear evaluation: one linear layer trained by the epoch loop (Adam,
+ * seeded batches, ReduceLROnPlateau, early stopping, best weights) with the cross-entropy
+ * gradient in closed form. `'host'` (the default) trains on typed arrays with the WebAssembly
+ * SIMD products ({@link hostTrainLoop}, {@link LinearHeadTrainer}); `'tensor'` runs the same
+ * arithmetic as tfjs ops on the active backend (kept as the reference the host path is tested
+ * against).
  */
-export async function fitPaper(input: PaperSolverInput): Promise<{ weights: LinearWeights; report: TrainingReport }> {
-  const { task, x, targets, validation, outputs: k } = input;
+export async function fitPaper(
+  input: PaperSolverInput,
+  engine: 'host' | 'tensor' = 'host',
+): Promise<{ weights: LinearWeights; report: TrainingReport }> {
+  return engine === 'host' ? fitPaperHost(input) : fitPaperTensor(input);
+}
+
+async function fitPaperHost(input: PaperSolverInput): Promise<{ weights: LinearWeights; report: TrainingReport }> {
+  const { task, x, validation, outputs: k, hp } = input;
   const { rows: n, cols: d } = x;
   const init = initialWeights(d, k, input.rng);
+  const products = await createRowProducts(x.data, validation?.x.data, d, k, hp.batchSize);
+  const nVal = validation?.x.rows ?? 0;
+  const trainer = new LinearHeadTrainer(task, products, init, input.targets, input.weights, d, k, hp.batchSize, nVal);
+  const report = await hostTrainLoop({
+    model: trainer,
+    rows: n,
+    validation: validation && { targets: validation.targets, outputs: k },
+    hp,
+    rng: input.rng,
+    diverged,
+    onEpoch: input.onEpoch,
+    signal: input.signal,
+  });
+  const { coef, bias } = trainer.current();
+  return { weights: { coef: Float32Array.from(coef), intercept: Float32Array.from(bias), outputs: k, features: d }, report };
+}
+
+async function fitPaperTensor(input: PaperSolverInput): Promise<{ weights: LinearWeights; report: TrainingReport }> {
+  const { task, x, targets, validation, outputs: k } = input;
+  const { rows: n, cols: d } = x;
+  const init0 = initialWeights(d, k, input.rng);
+  const init = { kernel: transpose(init0.coef, k, d), bias: init0.bias };
   const owned: tf.Tensor[] = [];
   const own = <T extends tf.Tensor>(t: T): T => (owned.push(t), t);
   try {
@@ -115,9 +154,7 @@ export async function fitPaper(input: PaperSolverInput): Promise<{ weights: Line
       hp: input.hp,
       rng: input.rng,
       epochLoss: 'device',
-      diverged: (loss, epoch) =>
-        `The 'paper' solver diverged: training loss is ${loss} at epoch ${epoch}. ` +
-        'Standardise the embeddings (standardize: true) or lower learningRate.',
+      diverged,
       onEpoch: input.onEpoch,
       signal: input.signal,
     });

@@ -240,3 +240,27 @@ export function encodeKernels(L: KernelLayout, tuning = TUNING): Uint8Array<Arra
   }
   return encodeModule(fns);
 }
+
+/** Compiled modules by layout and tuning: a protocol fits hundreds of heads of a few shapes. */
+const compiled = new Map<string, Promise<WebAssembly.Module | undefined>>();
+const CACHE_SIZE = 16;
+
+/**
+ * {@link encodeKernels} compiled, from a small cache (encoding and compiling cost 10-40 ms, a
+ * fit of a small head about as much); `undefined` where the engine has no WebAssembly SIMD.
+ *
+ * @internal
+ */
+export function compileKernels(L: KernelLayout, tuning = TUNING): Promise<WebAssembly.Module | undefined> {
+  const key = JSON.stringify([L.k, L.stride, L.w32, L.w64, L.grad, tuning]);
+  let module = compiled.get(key);
+  if (!module) {
+    const code = encodeKernels(L, tuning);
+    module = WebAssembly.validate(code) ? WebAssembly.compile(code) : Promise.resolve(undefined);
+    // A failed compile is not kept: the next fit tries again.
+    module.catch(() => compiled.delete(key));
+    if (compiled.size >= CACHE_SIZE) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(key, module);
+  }
+  return module;
+}

@@ -44,7 +44,8 @@ export interface LbfgsFitOptions {
    * with scikit-learn to about 1e-7 in the objective; a fit cut short by `maxIter` on an
    * ill-conditioned problem stops a little elsewhere (1e-4 relative in test log-loss on the
    * 10,000 x 2048 benchmark). `'auto'` is `'mixed'` when `n * d * k` (k = 1 for two classes)
-   * is at least 2^23, where speed matters, else `'f64'`. Without WebAssembly SIMD every mode
+   * is at least 2^18 (from about 550 x 480 pixels on), where the fit takes longer than the
+   * kernel's compilation, else `'f64'`. Without WebAssembly SIMD every mode
    * runs f64 TypeScript.
    * @defaultValue 'auto'
    */
@@ -160,7 +161,7 @@ function checkOptions(o: LbfgsFitOptions): { C: number; tol: number; maxIter: nu
 }
 
 /** Work per product (n * d * k) from which `precision: 'auto'` takes the mixed mode. */
-const MIXED_MIN_WORK = 2 ** 23;
+const MIXED_MIN_WORK = 2 ** 18;
 
 /**
  * Fits L2-regularised logistic regression (two classes) or multinomial softmax regression

@@ -1,5 +1,5 @@
 import { type BlockLoss, type LinearKernel, blockRows, deriveLastGradient, deriveLastScore } from './linear-kernel.js';
-import { FEATURE_ALIGN, type KernelLayout, TUNING, encodeKernels } from '../../wasm/lbfgs-kernels.js';
+import { FEATURE_ALIGN, type KernelLayout, TUNING, compileKernels } from '../../wasm/lbfgs-kernels.js';
 
 type Kernel = (x: number, rows: number, out: number) => void;
 
@@ -114,13 +114,13 @@ export async function createWasmKernel(
   const bytes = xAddr + n * stride;
   if (bytes > MAX_BYTES) return undefined;
   const layout = { k, stride, w32, w64, grad, z, g64, g32, x: xAddr };
-  const code = encodeKernels(layout, tuning);
-  if (!WebAssembly.validate(code)) return undefined; // no SIMD in this engine
   let memory: WebAssembly.Memory;
   let instance: WebAssembly.Instance;
   try {
+    const module = await compileKernels(layout, tuning);
+    if (!module) return undefined; // no SIMD in this engine
     memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-    instance = await WebAssembly.instantiate(await WebAssembly.compile(code), { env: { memory } });
+    instance = await WebAssembly.instantiate(module, { env: { memory } });
   } catch {
     return undefined; // the engine refused the allocation: use the TypeScript kernel
   }

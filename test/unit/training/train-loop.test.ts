@@ -58,10 +58,17 @@ describe('the epoch loop yields to the event loop (issue #14)', () => {
   });
 
   it('timers run during a fit: a 10 ms interval keeps ticking', async () => {
+    // Counted from the end of the first epoch: the loop's yields are what is tested, not the
+    // (synchronous) preparation of the data before it.
     let ticks = 0;
-    const timer = setInterval(() => ticks++, 10);
-    const t0 = performance.now();
-    const probe = await new Probe({ task: 'binary', minEpochs: 3, maxEpochs: 3 }).fit(big.x, big.y);
+    let t0 = Number.NaN;
+    const timer = setInterval(() => {
+      if (!Number.isNaN(t0)) ticks++;
+    }, 10);
+    const onEpoch = () => {
+      if (Number.isNaN(t0)) t0 = performance.now();
+    };
+    const probe = await new Probe({ task: 'binary', minEpochs: 20, maxEpochs: 20 }).fit(big.x, big.y, { onEpoch });
     const ms = performance.now() - t0;
     clearInterval(timer);
     probe.dispose();

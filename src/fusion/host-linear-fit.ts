@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { LinearHeadTrainer } from '../probe/linear-head-trainer.js';
+import { transpose } from '../probe/paper-solver.js';
+import { createRowProducts } from '../probe/row-products.js';
+import { hostTrainLoop } from '../training/host-train-loop.js';
+import type { TrainingReport } from '../training/train-loop.js';
+import type { FusionFitInput } from './train-fusion.js';
+
+/** Row-major `[n, sum d_j]` from one `[n, d_j]` tensor per source. */
+async function concatRows(xs: readonly tf.Tensor2D[]): Promise<Float32Array> {
+  const n = xs[0].shape[0];
+  const widths = xs.map((x) => x.shape[1]);
+  const width = widths.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(n * width);
+  let offset = 0;
+  for (const [j, x] of xs.entries()) {
+    const data = (await x.data()) as Float32Array;
+    const w = widths[j];
+    for (let i = 0; i < n; i++) out.set(data.subarray(i * w, i * w + w), i * width + offset);
+    offset += w;
+  }
+  return out;
+}
+
+/**
+ * @internal {@link fitFusionModel} for a model that is one linear layer over the concatenated
+ * sources (the concat baseline): the same loop and arithmetic as the 'paper' Probe's host
+ * engine (WebAssembly SIMD products, closed-form cross-entropy gradient, Adam on typed arrays),
+ * starting from the model's seeded initial weights; the best epoch's weights are written back.
+ */
+export async function fitLinearModelOnHost(input: FusionFitInput): Promise<TrainingReport> {
+  const { model, task, x, validation, hp } = input;
+  const [kernel, bias] = model.getWeights() as [tf.Tensor2D, tf.Tensor1D];
+  const [d, k] = kernel.shape;
+  const init = { coef: transpose((await kernel.data()) as Float32Array, d, k), bias: Float32Array.from(await bias.data()) };
+  const xVal = validation ? await concatRows(validation.x) : undefined;
+  const products = await createRowProducts(await concatRows(x), xVal, d, k, hp.batchSize);
+  const nVal = validation?.x[0].shape[0] ?? 0;
+  const trainer = new LinearHeadTrainer(task, products, init, input.targets, undefined, d, k, hp.batchSize, nVal);
+  const report = await hostTrainLoop({
+    model: trainer,
+    rows: x[0].shape[0],
+    validation: validation && { targets: validation.targets, outputs: k },
+    hp,
+    rng: input.rng,
+    diverged: (loss, epoch) => `Training diverged: the training loss is ${loss} at epoch ${epoch}. Lower learningRate or check the embeddings.`,
+    onEpoch: input.onEpoch,
+    signal: input.signal,
+  });
+  const best = trainer.current();
+  const weights = [tf.tensor2d(transpose(best.coef, k, d), [d, k]), tf.tensor1d(best.bias)];
+  try {
+    (model as tfl.LayersModel).setWeights(weights);
+  } finally {
+    tf.dispose(weights);
+  }
+  return report;
+}
