@@ -126,6 +126,7 @@ export {
   formatFusionMarkdown,
   formatMarkdown,
   pairedDifference,
+  validatedDifference,
   pixelFeatures,
   runFusionEvaluation,
   runLinearEvaluation,
