@@ -3,7 +3,7 @@
  * S / M / F): RetinaMNIST (two backbones; and with the raw pixels fused in), PneumoniaMNIST,
  * and referable diabetic retinopathy (RetinaMNIST grade >= 2 vs < 2, binary).
  *
- *   npx tsx examples/robust-fusion.ts [--repeats 5] [--cache dir] [--out file.md] [--tasks retina,retina-pixels,pneumonia,referable] [--embed-only]
+ *   npx tsx examples/robust-fusion.ts [--repeats 5] [--folds 5] [--max-iter 100] [--cache dir] [--out file.md] [--tasks retina,retina-pixels,referable,pneumonia] [--embed-only]
  *
  * Embeddings (MobileNetV2 at 96 px, InceptionV3 at 75 px, as the demo) are kept in an
  * EmbeddingCache, so they are computed once. Single sources are L-BFGS probes; every run gets
@@ -34,6 +34,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(import.meta.dirname, 'out/robust-fusion.md') },
     tasks: { type: 'string', default: 'retina,retina-pixels,referable,pneumonia' },
     'embed-only': { type: 'boolean', default: false },
+    folds: { type: 'string', default: '5' },
+    'max-iter': { type: 'string', default: '100' },
   },
 });
 
@@ -103,9 +105,9 @@ const signed = (v: number) => (Number.isFinite(v) ? (v >= 0 ? '+' : '') + v.toFi
 const report: string[] = [
   '# Robust fusion vs the best single source',
   '',
-  `Paired repeats: ${repeats} per size (same class-balanced draw and seed for every source and model). Single sources: L-BFGS logistic-regression probes (standardised, C = 1). ` +
+  `Paired repeats: ${repeats} per size (same class-balanced draw and seed for every source and model). Single sources: L-BFGS logistic-regression probes (standardised, C = 1, at most ${values['max-iter']} iterations). ` +
     "Validation: per run, a class-balanced draw of max(10, 20% of the training rows) from the official val split, seeded like the training draw (`validationDraw: true`). " +
-    'Robust: `RobustFusion` (5-fold cross-validation on training + validation rows over {each source, concat, average}, criterion = the metric, margin 0), refitted on the training rows. ' +
+    `Robust: \`RobustFusion\` (${values.folds}-fold cross-validation on training + validation rows over {each source, concat, average}, criterion = the metric, margin 0, the same probes), refitted on the training rows. ` +
     'Δ oracle: robust − the single source with the best test mean (chosen on test). Δ honest: robust − the source with the best validation score in that repeat. Pass: Δ honest ≥ −(its paired std).',
   '',
 ];
@@ -126,6 +128,9 @@ for (const spec of specs) {
     models: ['robust'],
     fusionSources: spec.fused,
     singleSolver: 'lbfgs',
+    // scikit-learn's default iteration cap: the protocol fits hundreds of probes.
+    probeOptions: { maxIter: Number(values['max-iter']) },
+    training: { robust: { folds: Number(values.folds) } },
     onProgress: (done, total, label) => progress.update(`${spec.name} ${label}`, done, total),
   });
   progress.finish();

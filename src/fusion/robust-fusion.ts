@@ -324,14 +324,14 @@ export class RobustFusion<T extends ProbeTask = ProbeTask> extends Estimator<
   /** The options of every candidate probe. */
   private probeOptions(classes: readonly number[] | undefined): ProbeOptions<T> {
     const hp = this.hyperparameters;
-    const { solver, C, classWeight, standardize, seed } = hp;
+    const { solver, C, maxIter, tol, classWeight, standardize, seed } = hp;
     return {
       task: hp.task,
       solver,
       standardize,
       seed,
       ...(classes ? { classes } : {}),
-      ...(solver === 'lbfgs' ? { C } : {}),
+      ...(solver === 'lbfgs' ? { C, maxIter, tol } : {}),
       ...(classWeight !== undefined ? { classWeight: classWeight as ClassWeight } : {}),
     } as ProbeOptions<T>;
   }

@@ -66,6 +66,16 @@ export interface RobustFusionOptions<T extends ProbeTask = ProbeTask> {
    */
   C?: number;
   /**
+   * `'lbfgs'`: most iterations of every candidate probe (see {@link ProbeOptions}).
+   * @defaultValue `1000`
+   */
+  maxIter?: number;
+  /**
+   * `'lbfgs'`: gradient tolerance of every candidate probe.
+   * @defaultValue `1e-4`
+   */
+  tol?: number;
+  /**
    * Standardise each probe's inputs with its training rows' statistics.
    * @defaultValue `true`
    */
@@ -102,7 +112,7 @@ export type RobustFusionHyperparameters<T extends ProbeTask = ProbeTask> = Reado
   Required<Omit<RobustFusionOptions<T>, 'classes' | 'classWeight'>> & Pick<RobustFusionOptions<T>, 'classes' | 'classWeight'>
 >;
 
-const NAMES = ['sources', 'task', 'classes', 'candidates', 'criterion', 'folds', 'margin', 'solver', 'C', 'standardize', 'classWeight', 'ordinal', 'seed'];
+const NAMES = ['sources', 'task', 'classes', 'candidates', 'criterion', 'folds', 'margin', 'solver', 'C', 'maxIter', 'tol', 'standardize', 'classWeight', 'ordinal', 'seed'];
 const KINDS: readonly RobustCandidate[] = ['sources', 'concat', 'average'];
 const CRITERIA: readonly ProbeMonitor[] = ['auc', 'accuracy', 'kappa', 'quadraticKappa', 'loss'];
 
@@ -150,6 +160,8 @@ export function resolveRobustOptions<T extends ProbeTask>(options: RobustFusionO
     margin,
     solver,
     C,
+    maxIter: options.maxIter ?? 1000,
+    tol: options.tol ?? 1e-4,
     standardize,
     ...(options.classWeight !== undefined ? { classWeight: options.classWeight } : {}),
     ordinal,

@@ -17,6 +17,7 @@ import { resolveEvaluation, type LinearEvaluationOptions } from './evaluation-op
 import { takeLabels, takeMatrixRows } from '../training/rows.js';
 import { columnMoments, standardizeColumns } from '../training/standardize.js';
 import {
+  labelAucs,
   runLinearEvaluation,
   stratumOfRows,
   testScore,
@@ -77,7 +78,7 @@ export type FusionTrainingOptions = Omit<FusionOptions, 'sources' | 'task' | 'se
   readonly sourceHeads?: number;
   /**
    * Options of `'robust'` ({@link RobustFusionOptions}). Its criterion defaults to the
-   * reported metric, and its probes take `C`, `classWeight` and `ordinal` from
+   * reported metric, and its probes take `C`, `maxIter`, `tol`, `classWeight`, `ordinal` and `standardize` from
    * `probeOptions`, so that when it picks a source it predicts exactly as that source's
    * `'lbfgs'` probe.
    * @defaultValue those
@@ -312,7 +313,7 @@ function createEstimator<T extends ProbeTask>(
       return new DynamicVisualMetaEmbedding<T>({ ...o, ...proj, attention: false });
     case 'robust': {
       const po = (options.probeOptions ?? {}) as Record<string, unknown>;
-      const fromProbes = Object.fromEntries(['C', 'classWeight', 'ordinal', 'standardize'].filter((k) => po[k] !== undefined).map((k) => [k, po[k]]));
+      const fromProbes = Object.fromEntries(['C', 'maxIter', 'tol', 'classWeight', 'ordinal', 'standardize'].filter((k) => po[k] !== undefined).map((k) => [k, po[k]]));
       const { sources, task, seed, classes } = base;
       return new RobustFusion<T>({ sources, task, seed, ...(classes ? { classes } : {}), criterion: options.metric, ...fromProbes, ...robust });
     }
@@ -375,6 +376,7 @@ async function fusionRun<T extends ProbeTask>(
       bestEpoch: training?.bestEpoch ?? 0,
       ...(validation ? { validationValue: testScore(estimator, options.metric, validation.x, validation.y) } : {}),
       ...(p && 'chosen' in p ? { chosen: p.chosen.name } : {}),
+      ...labelAucs(estimator, x, options.test.labels),
     };
   } finally {
     estimator.dispose();

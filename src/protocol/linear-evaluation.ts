@@ -43,6 +43,8 @@ export interface LinearEvaluationRun {
    * model by without looking at the test set.
    */
   readonly validationValue?: number;
+  /** Multilabel runs: the test AUC of every label (`NaN` where a label has one class), whose mean `value` is with `metric: 'auc'`. */
+  readonly aucPerLabel?: readonly number[];
 }
 
 /**
@@ -207,7 +209,8 @@ async function oneRun<T extends ProbeTask>(
     await probe.fit(x, y, { source, ...(validation ? { validation } : {}), ...(options.signal ? { signal: options.signal } : {}) });
     const value = testScore(probe, options.metric, options.test.sources[source], options.test.labels);
     const validationValue = validation ? { validationValue: testScore(probe, options.metric, validation.x, validation.y) } : {};
-    return { seed, value, trainSize: train.length, validationSize: validation ? validation.x.shape[0] : 0, wallMs: performance.now() - t0, ...validationValue };
+    const perLabel = labelAucs(probe, options.test.sources[source], options.test.labels);
+    return { seed, value, trainSize: train.length, validationSize: validation ? validation.x.shape[0] : 0, wallMs: performance.now() - t0, ...validationValue, ...perLabel };
   } finally {
     probe.dispose();
   }
@@ -228,6 +231,16 @@ export function testScore<T extends ProbeTask, X>(
   if (metric === 'auc' || metric === 'accuracy') return e[metric];
   if (e.task === 'multiclass') return e[metric];
   return cohenKappaScore(y as ArrayLike<number>, est.predict(x) as number[], { onUndefined: 'nan' });
+}
+
+/** @internal `{ aucPerLabel }` of a multilabel estimator on the test rows; `{}` otherwise. */
+export function labelAucs<T extends ProbeTask, X>(
+  est: { readonly task: ProbeTask; evaluate(x: X, y: LabelsFor<T>): EvaluationFor<T> },
+  x: X,
+  y: LabelsFor<T>,
+): { aucPerLabel?: number[] } {
+  if (est.task !== 'multilabel') return {};
+  return { aucPerLabel: Array.from((est.evaluate(x, y) as unknown as { aucPerLabel: Float64Array }).aucPerLabel) };
 }
 
 /**

@@ -116,7 +116,7 @@ describe("runFusionEvaluation with 'robust'", () => {
 });
 
 describe('multilabel fusion evaluation', () => {
-  it('trains fusion models on a multilabel task, scored by macro AUC with per-label AUC in evaluate', async () => {
+  it('trains fusion models on a multilabel task, scored by macro AUC, with the AUC of every label per run', async () => {
     const y = train.good.y.map((c, i) => [c, i % 3 === 0 ? 1 : 0]);
     const yVal = val.good.y.map((c, i) => [c, i % 3 === 0 ? 1 : 0]);
     const yTest = test.good.y.map((c, i) => [c, i % 3 === 0 ? 1 : 0]);
@@ -134,6 +134,10 @@ describe('multilabel fusion evaluation', () => {
     });
     // Label 0 is learnable from `good`, label 1 is not: the macro AUC is about (1 + 0.5) / 2.
     for (const m of ['concat', 'robust']) {
+      const run = r.fusion[m].F.runs[0];
+      expect(run.aucPerLabel).toHaveLength(2);
+      expect(run.value).toBeCloseTo(((run.aucPerLabel?.[0] ?? 0) + (run.aucPerLabel?.[1] ?? 0)) / 2, 12);
+      expect(run.aucPerLabel?.[0]).toBeGreaterThan(0.9);
       expect(r.fusion[m].F.mean).toBeGreaterThan(0.6);
       expect(r.fusion[m].F.mean).toBeLessThan(0.9);
     }
