@@ -23,6 +23,7 @@ import {
   runFusionEvaluation,
   validatedDifference,
   type EmbeddingMatrix,
+  type FusionEvaluationRun,
   type MedMnistSplit,
 } from 'dvme/node';
 import { FAST_BACKBONES, createProgress, drawPool, loadData, openBackbone } from './shared.js';
@@ -140,7 +141,8 @@ for (const spec of specs) {
     const dH = validatedDifference(result, 'robust', name);
     const cell = result.fusion.robust[name];
     const chosen = new Map<string, number>();
-    for (const r of cell.runs) chosen.set(r.chosen ?? '?', (chosen.get(r.chosen ?? '?') ?? 0) + 1);
+    const runs: readonly FusionEvaluationRun[] = cell.runs;
+    for (const r of runs) chosen.set(r.chosen ?? '?', (chosen.get(r.chosen ?? '?') ?? 0) + 1);
     const pass = dH.mean >= -dH.std || dH.values.every((v) => v >= 0);
     const trainSize = cell.runs[0]?.trainSize;
     return `| ${name} (${trainSize}) | ${oracle}: ${f4(result.single.results[oracle][name].mean)} | ${f4(cell.mean)} ± ${f4(cell.std)} | ${signed(dO.mean)} ± ${f4(dO.std)} | ${signed(dH.mean)} ± ${f4(dH.std)} | ${[...chosen].map(([k, v]) => `${k.replace('source:', '')} ×${v}`).join(', ')} | ${pass ? 'yes' : 'NO'} |`;

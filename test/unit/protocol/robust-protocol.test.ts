@@ -11,6 +11,7 @@ import {
   sampleSubset,
   validatedDifference,
   type FusionEvaluationResult,
+  type FusionEvaluationRun,
 } from '../../../src/protocol/index.js';
 import { runSeed } from '../../../src/protocol/run-seed.js';
 import { gaussian, rng } from '../probe/synthetic.js';
@@ -87,7 +88,8 @@ describe("runFusionEvaluation with 'robust'", () => {
 
   it('records what it chose, and predicts as the chosen source where it chose one', () => {
     for (const size of ['S', 'F']) {
-      result.fusion.robust[size].runs.forEach((run, i) => {
+      const runs: readonly FusionEvaluationRun[] = result.fusion.robust[size].runs;
+      runs.forEach((run, i) => {
         expect(run.chosen).toMatch(/^(source:good|source:weak|concat|average)$/);
         if (run.chosen === 'source:good') expect(run.value).toBeCloseTo(result.single.results.good[size].runs[i].value, 6);
       });
