@@ -34,8 +34,10 @@ import {
 
 const here = import.meta.dirname;
 /** Local copies of the data and models, used when present (the repo's ../shared). */
-export const sharedData = join(here, '../../shared/data');
-export const sharedModels = join(here, '../../shared/models');
+// The repo's ../shared, or the one above a git worktree (worktrees/<name>/examples).
+const sharedRoot = [join(here, '../../shared'), join(here, '../../../shared')].find((d) => existsSync(d)) ?? join(here, '../../shared');
+export const sharedData = join(sharedRoot, 'data');
+export const sharedModels = join(sharedRoot, 'models');
 
 /** A progress display: one line redrawn in place on a terminal, every tenth elsewhere (logs). */
 export function createProgress(stream: NodeJS.WriteStream = process.stderr) {
@@ -197,7 +199,7 @@ export function demoArgs(argv: readonly string[]) {
 }
 
 /** The dataset: a given path or URL, ../shared/data, else the official Zenodo file (cached). */
-async function loadData(name: DemoConfig['dataset'], source: string | undefined, report: (text: string) => void) {
+export async function loadData(name: DemoConfig['dataset'], source: string | undefined, report: (text: string) => void) {
   const onProgress = (loaded: number, total: number | undefined) =>
     report(`download ${name}: ${(loaded / 1e6).toFixed(1)}${total ? ` / ${(total / 1e6).toFixed(1)}` : ''} MB`);
   if (source && /^https?:\/\//i.test(source)) {
@@ -209,7 +211,7 @@ async function loadData(name: DemoConfig['dataset'], source: string | undefined,
 }
 
 /** A backbone at the demo's input size: the local copy if present, else the registry's (downloaded once, verified). */
-async function openBackbone(b: DemoBackbone, report: (text: string) => void): Promise<Backbone> {
+export async function openBackbone(b: DemoBackbone, report: (text: string) => void): Promise<Backbone> {
   let modelJson = join(sharedModels, b.folder, 'model.json');
   if (!existsSync(modelJson)) {
     // loadBackbone downloads into the cache and checks every shard's SHA-256; the verified

@@ -127,6 +127,10 @@ export type { SourceEmbeddings } from './fusion/fusion-data.js';
 export type { FusionJSON, FusionWeightsJSON } from './fusion/fusion-json.js';
 export type { DvmeTokens } from './fusion/dvme-model.js';
 export type { DmeGating } from './fusion/meta-embedding-gate.js';
+export { RobustFusion } from './fusion/robust-fusion.js';
+export type { RobustFusionJSON, RobustFusionProvenance } from './fusion/robust-fusion.js';
+export type { RobustFusionHyperparameters, RobustFusionOptions } from './fusion/robust-options.js';
+export type { RobustCandidate, RobustCandidateScore, RobustChoice } from './fusion/robust-selection.js';
 
 // The paper's protocol: class-balanced subsets, repeated seeded runs, tables.
 export {
@@ -134,6 +138,7 @@ export {
   formatFusionMarkdown,
   formatMarkdown,
   pairedDifference,
+  validatedDifference,
   pixelFeatures,
   runFusionEvaluation,
   runLinearEvaluation,

@@ -3,12 +3,15 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { CheckpointFormatError } from '../errors/index.js';
 // Named in TSDoc links only.
 import type { DisposedError, InvalidArgumentError, NotFittedError, ShapeError } from '../errors/index.js';
+import { applyOrdinalThresholds, expectedGrade, fitOrdinalThresholds } from '../probe/ordinal-thresholds.js';
 import { Xoshiro128 } from '../random/xoshiro.js';
+import { checkClassWeight, targetWeights } from '../training/class-weight.js';
 import { Estimator, fitOrigin, type FittedState } from '../training/estimator.js';
 import { readEstimatorJSON, readLabelSpace } from '../training/estimator-json.js';
 import type { TrainingWarning } from '../training/fit-warnings.js';
 import { encodeTargets, type LabelsFor, type ProbeTask, type Targets } from '../training/labels.js';
 import { outputCount } from '../training/logits.js';
+import { toRows } from '../training/rows.js';
 import { learnLabelSpace, sourceSpecs, sourceTensors, splitRows, type SourceEmbeddings, type SourceSpec } from './fusion-data.js';
 import { FUSION_JSON_VERSION, weightsFromJSON, weightsToJSON, type FusionJSON } from './fusion-json.js';
 import type { FusionFitOptions, FusionHyperparameters } from './fusion-options.js';
@@ -51,6 +54,8 @@ export interface FusionProvenance {
 /** @internal What a fitted fusion estimator holds. */
 export interface FusionState extends FittedState<FusionProvenance> {
   readonly model: tfl.LayersModel;
+  /** Ordinal cut points on the expected grade (`ordinal: true`). */
+  readonly thresholds?: readonly number[] | undefined;
 }
 
 /**
@@ -103,6 +108,11 @@ export abstract class FusionEstimator<
     return this.state().model;
   }
 
+  /** Cut points on the expected grade of a fitted `ordinal` estimator; `undefined` otherwise. */
+  get thresholds(): readonly number[] | undefined {
+    return this.current?.thresholds;
+  }
+
   /**
    * Trains on embeddings `x` (one entry per source, same rows) and labels `y` with the paper's
    * protocol; refitting starts again from fresh weights.
@@ -140,12 +150,15 @@ export abstract class FusionEstimator<
         kind = 'split';
       }
       const outputs = outputCount(hp.task, space);
+      const labels = space.classes ?? [0, 1];
+      const weights = targetWeights(checkClassWeight(hp.classWeight, labels), train.targets, labels);
       model = this.createModel(outputs);
       const report = await fitFusionModel({
         model,
         task: hp.task,
         x: train.x,
         targets: train.targets,
+        weights,
         validation,
         hp,
         rng,
@@ -158,7 +171,13 @@ export abstract class FusionEstimator<
       const sets = [{ set, proba: report.validationProba ?? (await readProbabilities(model, hp.task, train.x)) }];
       // dispose() may have run while fit awaited.
       this.assertNotDisposed();
-      const content = { model, ...space, outputs };
+      // Ordinal cut points on the same rows the warnings check: validation rows when there are some.
+      const onTargets = validation?.targets ?? train.targets;
+      const thresholds =
+        hp.ordinal && onTargets.kind === 'index' && outputs > 2
+          ? fitOrdinalThresholds(expectedGrade(toRows(sets[0].proba, outputs)), onTargets.index, outputs).thresholds
+          : undefined;
+      const content = { model, ...space, outputs, thresholds };
       const advice = 'Check that the embeddings carry the labels; standardised embeddings, another learningRate or more epochs may help.';
       const warnings = this.warningsOf(content, sets, report, advice, options.onWarning);
       const { epochs, bestEpoch, stoppedEarly, lrDropEpochs } = report;
@@ -186,7 +205,10 @@ export abstract class FusionEstimator<
    * @throws {@link NotFittedError} before fit; {@link DisposedError} after dispose.
    */
   toJSON(): FusionJSON {
-    return this.jsonOf(this.jsonKind, FUSION_JSON_VERSION, (f) => ({ weights: weightsToJSON(f.model) })) as unknown as FusionJSON;
+    return this.jsonOf(this.jsonKind, FUSION_JSON_VERSION, (f) => ({
+      weights: weightsToJSON(f.model),
+      thresholds: f.thresholds ? [...f.thresholds] : null,
+    })) as unknown as FusionJSON;
   }
 
   /**
@@ -205,7 +227,13 @@ export abstract class FusionEstimator<
       model.dispose();
       throw e;
     }
-    this.commit({ model, ...space, outputs, provenance: structuredClone(json.provenance) as unknown as FusionProvenance }, []);
+    const t = json.thresholds;
+    if (t !== undefined && t !== null && (!Array.isArray(t) || t.length !== outputs - 1 || !t.every(Number.isFinite))) {
+      model.dispose();
+      throw new CheckpointFormatError(`Not a valid ${kind} JSON: thresholds must be null or ${outputs - 1} numbers. Pass what toJSON() returned.`);
+    }
+    const thresholds = t ? [...t] : undefined;
+    this.commit({ model, ...space, outputs, thresholds, provenance: structuredClone(json.provenance) as unknown as FusionProvenance }, []);
     return this;
   }
 
@@ -238,6 +266,11 @@ export abstract class FusionEstimator<
     } finally {
       tf.dispose(owned);
     }
+  }
+
+  /** @internal Ordinal estimators: the expected grade cut by the fitted thresholds. */
+  protected override classIndices(f: FusionState, p: Float32Array): Int32Array | undefined {
+    return f.thresholds && applyOrdinalThresholds(expectedGrade(toRows(p, f.outputs)), f.thresholds);
   }
 
   /** @internal */

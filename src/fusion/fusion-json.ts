@@ -48,6 +48,8 @@ export interface FusionJSON {
   /** Number of labels of a multilabel estimator; `null` otherwise. */
   readonly numLabels: number | null;
   readonly weights: FusionWeightsJSON;
+  /** Ordinal cut points of an `ordinal` estimator, else `null` (absent in JSON written before they existed). */
+  readonly thresholds?: number[] | null;
   /** How the estimator was fitted (epochs, best epoch, rows, backend, ...). */
   readonly provenance: Readonly<Record<string, unknown>>;
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import { describe } from '../validation/describe.js';
+import { checkClassWeight, type ClassWeight } from '../training/class-weight.js';
 import type { FitCallbacks } from '../training/estimator.js';
 import type { LabelsFor, ProbeTask } from '../training/labels.js';
 import {
@@ -52,6 +53,19 @@ export interface FusionOptions<T extends ProbeTask = ProbeTask> extends PaperTra
    * @defaultValue `0`
    */
   seed?: number;
+  /**
+   * Class weights in the training loss, as {@link Probe}'s `classWeight` (each term of the
+   * mean cross-entropy multiplied by its weight); see {@link ClassWeight}.
+   * @defaultValue none (every row weighs 1)
+   */
+  classWeight?: ClassWeight;
+  /**
+   * Multiclass only: the classes are ordered grades. After training, cut points on the
+   * expected grade are fitted to maximise quadratic kappa on the validation rows (else the
+   * training rows), and `predict` uses them, as {@link Probe}'s `ordinal`.
+   * @defaultValue `false`
+   */
+  ordinal?: boolean;
 }
 
 /**
@@ -65,7 +79,7 @@ export interface FusionOptions<T extends ProbeTask = ProbeTask> extends PaperTra
  * ```
  */
 export type FusionHyperparameters<T extends ProbeTask = ProbeTask> = Readonly<
-  Required<Omit<FusionOptions<T>, 'numClasses' | 'classes'>> & Pick<FusionOptions<T>, 'numClasses' | 'classes'>
+  Required<Omit<FusionOptions<T>, 'numClasses' | 'classes' | 'classWeight'>> & Pick<FusionOptions<T>, 'numClasses' | 'classes' | 'classWeight'>
 >;
 
 /**
@@ -89,7 +103,7 @@ export interface FusionFitOptions<T extends ProbeTask = ProbeTask> extends FitCa
   validation?: { readonly x: SourceEmbeddings; readonly y: LabelsFor<T> };
 }
 
-const SHARED = ['sources', 'task', 'numClasses', 'classes', 'seed', 'validationSplit', ...PAPER_OPTION_NAMES] as const;
+const SHARED = ['sources', 'task', 'numClasses', 'classes', 'seed', 'validationSplit', 'classWeight', 'ordinal', ...PAPER_OPTION_NAMES] as const;
 
 /**
  * @internal Checks the shared options with the Probe's own validator (same rules, same
@@ -125,6 +139,13 @@ export function resolveFusionOptions<T extends ProbeTask>(
   const seed = checkSeed(options.seed);
   const validationSplit = checkValidationSplit(options.validationSplit);
   const paper = resolvePaperHyperparameters(task, false, options);
+  const ordinal = options.ordinal ?? false;
+  if (typeof ordinal !== 'boolean') throw new InvalidArgumentError(`ordinal must be a boolean; received ${describe(ordinal)}.`);
+  if (ordinal && task !== 'multiclass') {
+    throw new InvalidArgumentError(`ordinal needs task 'multiclass' (ordered grades); received task '${task}'.`);
+  }
+  // Labels are checked against the training data in fit; the shape of the option here.
+  if (options.classWeight !== undefined) checkClassWeight(options.classWeight, Object.keys(options.classWeight === 'balanced' ? {} : options.classWeight).map(Number));
   return {
     sources: Object.freeze(Object.fromEntries(specs.map((s) => [s.name, s.dim]))),
     task: options.task,
@@ -132,6 +153,8 @@ export function resolveFusionOptions<T extends ProbeTask>(
     ...(options.classes ? { classes: [...options.classes] } : {}),
     seed,
     validationSplit,
+    ...(options.classWeight !== undefined ? { classWeight: options.classWeight } : {}),
+    ordinal,
     ...paper,
   };
 }

@@ -16,10 +16,16 @@ export const PREDICT_BATCH = 256;
  * `BCEWithLogitsLoss` (binary, multilabel: mean over all entries) compute it; tfjs-core's
  * own losses, whose default reduction is exactly that mean.
  */
-export function fusionLoss(task: ProbeTask, logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
-  return task === 'multiclass'
-    ? tf.losses.softmaxCrossEntropy(y, logits)
-    : tf.losses.sigmoidCrossEntropy(y, logits);
+export function fusionLoss(task: ProbeTask, logits: tf.Tensor2D, y: tf.Tensor2D, w?: tf.Tensor): tf.Scalar {
+  if (!w) {
+    return task === 'multiclass' ? tf.losses.softmaxCrossEntropy(y, logits) : tf.losses.sigmoidCrossEntropy(y, logits);
+  }
+  // Class weights (as the Probe's): each term times its weight, divided by the number of terms.
+  const none = tf.Reduction.NONE;
+  const terms = task === 'multiclass'
+    ? tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, none)
+    : tf.losses.sigmoidCrossEntropy(y, logits, undefined, 0, none);
+  return tf.mean(tf.mul(terms, tf.reshape(w, terms.shape)));
 }
 
 /** @internal The trainable variables of a model, in its weight order. */
@@ -37,8 +43,9 @@ export function fusionGradients(
   task: ProbeTask,
   xs: readonly tf.Tensor2D[],
   y: tf.Tensor2D,
+  w?: tf.Tensor,
 ): { loss: tf.Scalar; grads: tf.Tensor[] } {
-  const f = (): tf.Scalar => fusionLoss(task, model.apply(xs as tf.Tensor[], { training: true }) as tf.Tensor2D, y);
+  const f = (): tf.Scalar => fusionLoss(task, model.apply(xs as tf.Tensor[], { training: true }) as tf.Tensor2D, y, w);
   const { value, grads } = tf.variableGrads(f, params as tf.Variable[]);
   return { loss: value, grads: params.map((p) => grads[p.name]) };
 }
@@ -106,6 +113,8 @@ export interface FusionFitInput {
   /** One `[n, d_j]` tensor per source (not disposed here). */
   readonly x: readonly tf.Tensor2D[];
   readonly targets: Targets;
+  /** Class weight of every target (one per row, or per row and label for indicators). */
+  readonly weights?: Float64Array | undefined;
   readonly validation: { readonly x: readonly tf.Tensor2D[]; readonly targets: Targets } | undefined;
   readonly hp: PaperHyperparameters;
   readonly rng: Xoshiro128;
@@ -124,11 +133,14 @@ export async function fitFusionModel(input: FusionFitInput): Promise<TrainingRep
   const outputs = (model.outputs[0].shape[1] ?? 1) as number;
   const params = trainableVariables(model);
   const yAll = targetMatrix(input.targets, outputs);
+  const n = x[0].shape[0];
+  const wAll = input.weights ? tf.tensor2d(Float32Array.from(input.weights), [n, input.weights.length / n]) : undefined;
   try {
     return await trainLoop({
       model: {
         params,
-        lossAndGradients: (idx) => fusionGradients(model, params, task, x.map((t) => tf.gather(t, idx) as tf.Tensor2D), tf.gather(yAll, idx) as tf.Tensor2D),
+        lossAndGradients: (idx) =>
+          fusionGradients(model, params, task, x.map((t) => tf.gather(t, idx) as tf.Tensor2D), tf.gather(yAll, idx) as tf.Tensor2D, wAll && tf.gather(wAll, idx)),
         validationProbabilities: () => predictProbabilities(model, task, validation?.x ?? []),
         snapshot: () => model.getWeights().map((w) => tf.clone(w)),
         restore: (best) => model.setWeights(best as tf.Tensor[]),
@@ -144,5 +156,6 @@ export async function fitFusionModel(input: FusionFitInput): Promise<TrainingRep
     });
   } finally {
     yAll.dispose();
+    wAll?.dispose();
   }
 }

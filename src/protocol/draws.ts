@@ -11,6 +11,13 @@ export interface Draw {
   readonly repeat: number;
   readonly seed: number;
   readonly subset: Subset;
+  /** Rows of the validation set this run sees (a per-run draw), or `undefined` for all of it. */
+  readonly validationRows: Int32Array | undefined;
+}
+
+/** @internal Rows of a per-run validation draw: max(min, round(fraction * nTrain)), capped at the set. */
+export function validationDrawSize(draw: { fraction: number; min: number }, nTrain: number, available: number): number {
+  return Math.min(available, Math.max(draw.min, Math.round(draw.fraction * nTrain)));
 }
 
 /**
@@ -22,6 +29,7 @@ export function* evaluationDraws<T extends ProbeTask>(
   r: ResolvedEvaluation<T>,
   strata: ArrayLike<number>,
   groups: ArrayLike<number | string> | undefined,
+  validationStrata?: ArrayLike<number>,
 ): Generator<Draw> {
   for (const { name: sizeName, size } of r.sizes) {
     for (let repeat = 0; repeat < r.repeats; repeat++) {
@@ -33,7 +41,15 @@ export function* evaluationDraws<T extends ProbeTask>(
         validationFraction: r.validationFraction,
         ...(groups ? { groups } : {}),
       });
-      yield { sizeName, size, repeat, seed, subset };
+      let validationRows: Int32Array | undefined;
+      if (r.validationDraw && validationStrata) {
+        const n = validationDrawSize(r.validationDraw, subset.train.length, validationStrata.length);
+        // The training draw's seed: paired across sources and models, varied across repeats.
+        validationRows = n >= validationStrata.length
+          ? Int32Array.from({ length: n }, (_, i) => i)
+          : sampleSubset(validationStrata, { size: n, seed, balanced: r.balanced }).train;
+      }
+      yield { sizeName, size, repeat, seed, subset, validationRows };
     }
   }
 }

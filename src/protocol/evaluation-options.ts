@@ -124,6 +124,15 @@ export interface LinearEvaluationOptions<T extends ProbeTask = ProbeTask> {
    */
   readonly balanced?: boolean;
   /**
+   * With `validation`: instead of the whole fixed set, every run gets its own draw from it,
+   * as a user with that labelling budget would have: class-balanced (as `balanced` says),
+   * seeded like the training draw (same seed, so paired across sources and models), of
+   * `max(min, round(fraction * n))` rows where n is the run's training rows, capped at the
+   * validation set's size. `true` means `{ fraction: 0.2, min: 10 }`.
+   * @defaultValue `false` (every run sees the whole `validation` set)
+   */
+  readonly validationDraw?: boolean | { readonly fraction?: number; readonly min?: number };
+  /**
    * Hold this fraction of every drawn subset out as its validation set (counted in the
    * size); not together with `validation`.
    * @defaultValue `0`
@@ -151,6 +160,8 @@ export interface ResolvedEvaluation<T extends ProbeTask> {
   readonly seed: number;
   readonly balanced: boolean;
   readonly validationFraction: number;
+  /** Per-run validation draws: fraction and minimum rows; `undefined` for the whole set. */
+  readonly validationDraw: { readonly fraction: number; readonly min: number } | undefined;
   readonly probeOptions: Omit<ProbeOptions<T>, 'task' | 'solver' | 'seed'>;
 }
 
@@ -243,6 +254,7 @@ export function resolveEvaluation<T extends ProbeTask>(options: LinearEvaluation
   if (validationFraction > 0 && options.validation !== undefined) {
     throw new InvalidArgumentError('Pass either validation (a fixed set) or validationFraction (held out of each subset), not both.');
   }
+  const validationDraw = resolveValidationDraw(options.validationDraw, options.validation !== undefined);
   const probeOptions = options.probeOptions ?? {};
   for (const key of ['task', 'solver', 'seed'] as const) {
     if (key in probeOptions) {
@@ -261,6 +273,27 @@ export function resolveEvaluation<T extends ProbeTask>(options: LinearEvaluation
     seed,
     balanced: options.balanced ?? true,
     validationFraction,
+    validationDraw,
     probeOptions,
   };
+}
+
+function resolveValidationDraw(v: unknown, hasValidation: boolean): ResolvedEvaluation<ProbeTask>['validationDraw'] {
+  if (v === undefined || v === false) return undefined;
+  if (!hasValidation) {
+    throw new InvalidArgumentError('validationDraw draws from the validation set: pass validation { sources, labels } too, or leave validationDraw out.');
+  }
+  const o = (v === true ? {} : v) as { fraction?: unknown; min?: unknown };
+  if (typeof o !== 'object' || o === null) {
+    throw new InvalidArgumentError(`validationDraw must be true, false or { fraction, min }; received ${describe(v)}.`);
+  }
+  const fraction = o.fraction ?? 0.2;
+  const min = o.min ?? 10;
+  if (typeof fraction !== 'number' || !(fraction > 0) || fraction > 10) {
+    throw new InvalidArgumentError(`validationDraw.fraction must be a number in (0, 10]; received ${describe(fraction)}.`);
+  }
+  if (!Number.isInteger(min) || (min as number) < 1) {
+    throw new InvalidArgumentError(`validationDraw.min must be a positive integer; received ${describe(min)}.`);
+  }
+  return { fraction, min: min as number };
 }

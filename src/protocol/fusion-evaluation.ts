@@ -8,6 +8,8 @@ import { DynamicMetaEmbedding } from '../fusion/dynamic-meta-embedding.js';
 import { DynamicVisualMetaEmbedding } from '../fusion/dynamic-visual-meta-embedding.js';
 import type { FusionEstimator } from '../fusion/fusion-estimator.js';
 import type { FusionOptions } from '../fusion/fusion-options.js';
+import { RobustFusion } from '../fusion/robust-fusion.js';
+import type { RobustFusionOptions } from '../fusion/robust-options.js';
 import { describe } from '../validation/describe.js';
 import type { LabelsFor, ProbeTask } from '../training/labels.js';
 import type { ProbeSolver } from '../probe/options.js';
@@ -15,6 +17,7 @@ import { resolveEvaluation, type LinearEvaluationOptions } from './evaluation-op
 import { takeLabels, takeMatrixRows } from '../training/rows.js';
 import { columnMoments, standardizeColumns } from '../training/standardize.js';
 import {
+  labelAucs,
   runLinearEvaluation,
   stratumOfRows,
   testScore,
@@ -29,7 +32,8 @@ import { evaluationDraws, summariseRuns } from './draws.js';
  * concatenated embeddings, {@link ConcatProbe}), `'dme'` (Kiela et al.'s Dynamic
  * Meta-Embeddings, {@link DynamicMetaEmbedding}), `'dvme'` (the paper's listing: feature
  * tokens), `'dvme-source'` (DVME with one token per source, the paper's figure) and
- * `'dvme-noattn'` (the paper's ablation "DVME w/o self-attention").
+ * `'dvme-noattn'` (the paper's ablation "DVME w/o self-attention") and `'robust'`
+ * ({@link RobustFusion}: the best source's probe unless a cross-validated fusion beats it).
  *
  * @remarks Since 0.1.0.
  * @example
@@ -38,10 +42,12 @@ import { evaluationDraws, summariseRuns } from './draws.js';
  * const models: FusionModelName[] = ['concat', 'dvme-source', 'dvme-noattn'];
  * ```
  */
-export type FusionModelName = 'concat' | 'dme' | 'dvme' | 'dvme-source' | 'dvme-noattn';
+export type FusionModelName = 'concat' | 'dme' | 'dvme' | 'dvme-source' | 'dvme-noattn' | 'robust';
 
 /** Every {@link FusionModelName}, in table order. */
-const ALL_MODELS: readonly FusionModelName[] = ['concat', 'dme', 'dvme', 'dvme-source', 'dvme-noattn'];
+const ALL_MODELS: readonly FusionModelName[] = ['concat', 'dme', 'dvme', 'dvme-source', 'dvme-noattn', 'robust'];
+/** The paper's Table 4 models: the default. */
+const PAPER_MODELS: readonly FusionModelName[] = ALL_MODELS.filter((m) => m !== 'robust');
 
 /**
  * Training options shared by every fusion model of a {@link runFusionEvaluation} (the paper's
@@ -70,6 +76,14 @@ export type FusionTrainingOptions = Omit<FusionOptions, 'sources' | 'task' | 'se
    * @defaultValue `8` (timm's)
    */
   readonly sourceHeads?: number;
+  /**
+   * Options of `'robust'` ({@link RobustFusionOptions}). Its criterion defaults to the
+   * reported metric, and its probes take `C`, `maxIter`, `tol`, `classWeight`, `ordinal` and `standardize` from
+   * `probeOptions`, so that when it picks a source it predicts exactly as that source's
+   * `'lbfgs'` probe.
+   * @defaultValue those
+   */
+  readonly robust?: Omit<RobustFusionOptions, 'sources' | 'task' | 'classes' | 'seed'>;
 };
 
 /**
@@ -88,7 +102,7 @@ export interface FusionEvaluationOptions<T extends ProbeTask = ProbeTask>
   extends Omit<LinearEvaluationOptions<T>, 'solver' | 'onProgress'> {
   /**
    * The fusion models, in table order.
-   * @defaultValue all of {@link FusionModelName}
+   * @defaultValue the paper's: every {@link FusionModelName} but `'robust'`
    */
   readonly models?: readonly FusionModelName[];
   /**
@@ -134,6 +148,8 @@ export interface FusionEvaluationRun extends LinearEvaluationRun {
   readonly epochs: number;
   /** The epoch whose weights were kept. */
   readonly bestEpoch: number;
+  /** `'robust'` runs: the candidate it chose (such as `'source:dino'` or `'concat'`). */
+  readonly chosen?: string;
 }
 
 /**
@@ -219,10 +235,11 @@ export async function runFusionEvaluation<T extends ProbeTask>(options: FusionEv
   const single = await runLinearEvaluation({ ...linear, solver: r.solver, onProgress: (_d, _t, label) => progress(label) });
   const strata = stratumOfRows(options.task, options.labels);
   const runs = new Map(chosen.map((m) => [m, new Map(r.sizes.map((z) => [z.name, [] as FusionEvaluationRun[]]))]));
-  for (const { sizeName, repeat, seed, subset } of evaluationDraws(r, strata, options.groups)) {
+  const validationStrata = options.validation && stratumOfRows(options.task, options.validation.labels);
+  for (const { sizeName, repeat, seed, subset, validationRows } of evaluationDraws(r, strata, options.groups, validationStrata)) {
     for (const model of chosen) {
       throwIfAborted(options.signal, () => `runFusionEvaluation was aborted after ${done} of ${total} runs.`);
-      const run = await fusionRun(options, model, fused, trainingOptions, seed, subset.train, subset.validation);
+      const run = await fusionRun(options, model, fused, trainingOptions, seed, subset.train, subset.validation, validationRows);
       runs.get(model)?.get(sizeName)?.push(run);
       progress(`${model} ${sizeName} ${repeat + 1}/${r.repeats}`);
     }
@@ -251,7 +268,7 @@ export async function runFusionEvaluation<T extends ProbeTask>(options: FusionEv
 }
 
 function checkModels(models: unknown): FusionModelName[] {
-  if (models === undefined) return [...ALL_MODELS];
+  if (models === undefined) return [...PAPER_MODELS];
   if (!Array.isArray(models) || models.length === 0) {
     throw new InvalidArgumentError(`models must list at least one of ${ALL_MODELS.join(', ')}; received ${describe(models)}.`);
   }
@@ -277,8 +294,9 @@ function createEstimator<T extends ProbeTask>(
   model: FusionModelName,
   base: FusionOptions<T>,
   training: FusionTrainingOptions,
-): FusionEstimator<T> {
-  const { projectionDim, chunkElements, sourceHeads, ...shared } = training;
+  options: FusionEvaluationOptions<T>,
+): FusionEstimator<T> | RobustFusion<T> {
+  const { projectionDim, chunkElements, sourceHeads, robust, ...shared } = training;
   const o = { ...base, ...shared };
   const proj = projectionDim !== undefined ? { projectionDim } : {};
   const chunks = chunkElements !== undefined ? { chunkElements } : {};
@@ -293,6 +311,12 @@ function createEstimator<T extends ProbeTask>(
       return new DynamicVisualMetaEmbedding<T>({ ...o, ...proj, tokens: 'source', ...(sourceHeads ? { heads: sourceHeads } : {}) });
     case 'dvme-noattn':
       return new DynamicVisualMetaEmbedding<T>({ ...o, ...proj, attention: false });
+    case 'robust': {
+      const po = (options.probeOptions ?? {}) as Record<string, unknown>;
+      const fromProbes = Object.fromEntries(['C', 'maxIter', 'tol', 'classWeight', 'ordinal', 'standardize'].filter((k) => po[k] !== undefined).map((k) => [k, po[k]]));
+      const { sources, task, seed, classes } = base;
+      return new RobustFusion<T>({ sources, task, seed, ...(classes ? { classes } : {}), criterion: options.metric, ...fromProbes, ...robust });
+    }
   }
 }
 
@@ -305,6 +329,7 @@ async function fusionRun<T extends ProbeTask>(
   seed: number,
   train: Int32Array,
   held: Int32Array,
+  validationRows: Int32Array | undefined,
 ): Promise<FusionEvaluationRun> {
   const t0 = performance.now();
   // Standardised with the statistics of the draw's training rows (float64 throughout).
@@ -327,10 +352,11 @@ async function fusionRun<T extends ProbeTask>(
     monitor: options.metric,
     ...(numClasses ? { classes: numClasses } : {}),
   };
-  const estimator = createEstimator(model, base, training);
+  const estimator = createEstimator(model, base, training, options);
   try {
     let validation: { x: Record<string, EmbeddingMatrix<ArrayLike<number>>>; y: LabelsFor<T> } | undefined;
-    if (options.validation) validation = { x: pick(options.validation.sources), y: options.validation.labels };
+    const v = options.validation;
+    if (v) validation = { x: pick(v.sources, validationRows), y: validationRows ? takeLabels(v.labels, validationRows) : v.labels };
     else if (held.length > 0) validation = { x: pick(options.sources, held), y: takeLabels(options.labels, held) };
     await estimator.fit(pick(options.sources, train), takeLabels(options.labels, train), {
       ...(validation ? { validation } : {}),
@@ -339,14 +365,18 @@ async function fusionRun<T extends ProbeTask>(
     const x = pick(options.test.sources);
     const value = testScore(estimator, options.metric, x, options.test.labels);
     const p = estimator.provenance;
+    const training = p && 'training' in p ? p.training : undefined;
     return {
       seed,
       value,
       trainSize: train.length,
       validationSize: validation ? validation.x[sources[0]].shape[0] : 0,
       wallMs: performance.now() - t0,
-      epochs: p?.training.epochs ?? 0,
-      bestEpoch: p?.training.bestEpoch ?? 0,
+      epochs: training?.epochs ?? 0,
+      bestEpoch: training?.bestEpoch ?? 0,
+      ...(validation ? { validationValue: testScore(estimator, options.metric, validation.x, validation.y) } : {}),
+      ...(p && 'chosen' in p ? { chosen: p.chosen.name } : {}),
+      ...labelAucs(estimator, x, options.test.labels),
     };
   } finally {
     estimator.dispose();

@@ -82,6 +82,47 @@ export function pairedDifference(
 }
 
 /**
+ * Paired difference of a fusion model and the single source a user would have picked without
+ * the test set: in every repeat, the source with the highest validation score of that run
+ * (`validationValue`, ties to the earlier source), then `fusion - single` per repeat and
+ * mean ± sample std. The honest counterpart of comparing with {@link bestSingleSource}, which
+ * picks by the test means (an oracle).
+ *
+ * @remarks Since 0.1.0. Needs validation rows in the runs (`validation`, or
+ * `validationFraction`); without them every difference is `NaN`.
+ * @example
+ * ```ts
+ * import { validatedDifference, type FusionEvaluationResult } from 'dvme';
+ * declare const result: FusionEvaluationResult;
+ * const d = validatedDifference(result, 'robust', 'S');
+ * d.sources; // the source picked in each repeat, e.g. ['dino', 'dino', 'swav']
+ * ```
+ */
+export function validatedDifference(
+  result: FusionEvaluationResult,
+  model: string,
+  sizeName: string,
+  among: readonly string[] = result.fusionSources,
+): { mean: number; std: number; values: number[]; sources: string[] } {
+  const f = result.fusion[model][sizeName].runs;
+  const sources: string[] = [];
+  const values = f.map((run, i) => {
+    let pick: string | undefined;
+    let best = Number.NaN;
+    for (const s of among) {
+      const v = result.single.results[s][sizeName].runs[i].validationValue ?? Number.NaN;
+      if (pick === undefined || (!Number.isNaN(v) && (Number.isNaN(best) || v > best))) {
+        pick = s;
+        best = v;
+      }
+    }
+    sources.push(pick as string);
+    return Number.isNaN(best) ? Number.NaN : run.value - result.single.results[pick as string][sizeName].runs[i].value;
+  });
+  return { mean: mean(values), std: sampleStd(values), values, sources };
+}
+
+/**
  * A fusion evaluation as Markdown in the layout of the paper's Table 4: one row per size, the
  * best single source (named) beside every fusion model with mean ± std and its paired
  * difference from that source; then every single source, and the mean wall time per run.

@@ -26,5 +26,5 @@ export type {
   FusionModelName,
   FusionTrainingOptions,
 } from './fusion-evaluation.js';
-export { bestSingleSource, formatFusionMarkdown, pairedDifference } from './fusion-report.js';
+export { bestSingleSource, formatFusionMarkdown, pairedDifference, validatedDifference } from './fusion-report.js';
 export type { FormatFusionMarkdownOptions } from './fusion-report.js';

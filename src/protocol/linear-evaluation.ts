@@ -38,6 +38,13 @@ export interface LinearEvaluationRun {
   readonly validationSize: number;
   /** Wall-clock time of fit plus test scoring, in milliseconds. */
   readonly wallMs: number;
+  /**
+   * The metric on the run's validation rows, when it had some: what a user picks a source or
+   * model by without looking at the test set.
+   */
+  readonly validationValue?: number;
+  /** Multilabel runs: the test AUC of every label (`NaN` where a label has one class), whose mean `value` is with `metric: 'auc'`. */
+  readonly aucPerLabel?: readonly number[];
 }
 
 /**
@@ -82,7 +89,7 @@ export interface LinearEvaluationResult {
   readonly seed: number;
   readonly balanced: boolean;
   /** Where validation rows came from. */
-  readonly validation: 'given' | 'split' | 'none';
+  readonly validation: 'given' | 'drawn' | 'split' | 'none';
   /** The extra probe options. */
   readonly probeOptions: Readonly<Record<string, unknown>>;
   /** Source names, in the order given (table columns). */
@@ -138,10 +145,11 @@ export async function runLinearEvaluation<T extends ProbeTask>(
   const runs = new Map(sourceNames.map((s) => [s, new Map(sizes.map((z) => [z.name, [] as LinearEvaluationRun[]]))]));
   const total = sourceNames.length * sizes.length * repeats;
   let done = 0;
-  for (const { sizeName, repeat, seed, subset } of evaluationDraws(r, strata, options.groups)) {
+  const validationStrata = options.validation && stratumOfRows(options.task, options.validation.labels);
+  for (const { sizeName, repeat, seed, subset, validationRows } of evaluationDraws(r, strata, options.groups, validationStrata)) {
     for (const source of sourceNames) {
       throwIfAborted(options.signal, () => `runLinearEvaluation was aborted after ${done} of ${total} runs.`);
-      const run = await oneRun(r, source, seed, subset.train, subset.validation);
+      const run = await oneRun(r, source, seed, subset.train, subset.validation, validationRows);
       runs.get(source)?.get(sizeName)?.push(run);
       done++;
       options.onProgress?.(done, total, `${source} ${sizeName} ${repeat + 1}/${repeats}`);
@@ -161,7 +169,7 @@ export async function runLinearEvaluation<T extends ProbeTask>(
     repeats,
     seed: r.seed,
     balanced: r.balanced,
-    validation: options.validation ? 'given' : r.validationFraction > 0 ? 'split' : 'none',
+    validation: options.validation ? (r.validationDraw ? 'drawn' : 'given') : r.validationFraction > 0 ? 'split' : 'none',
     probeOptions: { ...r.probeOptions },
     sources: sourceNames,
     sizes,
@@ -177,6 +185,7 @@ async function oneRun<T extends ProbeTask>(
   seed: number,
   train: Int32Array,
   held: Int32Array,
+  validationRows?: Int32Array,
 ): Promise<LinearEvaluationRun> {
   const { options, solver } = r;
   const t0 = performance.now();
@@ -190,11 +199,18 @@ async function oneRun<T extends ProbeTask>(
     const x = train.length === all.shape[0] ? all : takeMatrixRows(all, train);
     const y = takeLabels(options.labels, train);
     let validation: { x: EmbeddingMatrix<ArrayLike<number>>; y: LabelsFor<T> } | undefined;
-    if (options.validation) validation = { x: options.validation.sources[source], y: options.validation.labels };
+    const v = options.validation;
+    if (v) {
+      validation = validationRows
+        ? { x: takeMatrixRows(v.sources[source], validationRows), y: takeLabels(v.labels, validationRows) }
+        : { x: v.sources[source], y: v.labels };
+    }
     else if (held.length > 0) validation = { x: takeMatrixRows(all, held), y: takeLabels(options.labels, held) };
     await probe.fit(x, y, { source, ...(validation ? { validation } : {}), ...(options.signal ? { signal: options.signal } : {}) });
     const value = testScore(probe, options.metric, options.test.sources[source], options.test.labels);
-    return { seed, value, trainSize: train.length, validationSize: validation ? validation.x.shape[0] : 0, wallMs: performance.now() - t0 };
+    const validationValue = validation ? { validationValue: testScore(probe, options.metric, validation.x, validation.y) } : {};
+    const perLabel = labelAucs(probe, options.test.sources[source], options.test.labels);
+    return { seed, value, trainSize: train.length, validationSize: validation ? validation.x.shape[0] : 0, wallMs: performance.now() - t0, ...validationValue, ...perLabel };
   } finally {
     probe.dispose();
   }
@@ -215,6 +231,16 @@ export function testScore<T extends ProbeTask, X>(
   if (metric === 'auc' || metric === 'accuracy') return e[metric];
   if (e.task === 'multiclass') return e[metric];
   return cohenKappaScore(y as ArrayLike<number>, est.predict(x) as number[], { onUndefined: 'nan' });
+}
+
+/** @internal `{ aucPerLabel }` of a multilabel estimator on the test rows; `{}` otherwise. */
+export function labelAucs<T extends ProbeTask, X>(
+  est: { readonly task: ProbeTask; evaluate(x: X, y: LabelsFor<T>): EvaluationFor<T> },
+  x: X,
+  y: LabelsFor<T>,
+): { aucPerLabel?: number[] } {
+  if (est.task !== 'multilabel') return {};
+  return { aucPerLabel: Array.from((est.evaluate(x, y) as unknown as { aucPerLabel: Float64Array }).aucPerLabel) };
 }
 
 /**

@@ -103,7 +103,7 @@ export function formatMarkdown(result: LinearEvaluationResult, options: FormatMa
     ),
   ];
   if (options.note ?? true) {
-    const validation = { given: 'the given validation set', split: 'held out of each draw', none: 'none' }[result.validation];
+    const validation = { given: 'the given validation set', drawn: 'a class-balanced draw from the given validation set per run', split: 'held out of each draw', none: 'none' }[result.validation];
     const extra = Object.entries(result.probeOptions ?? {}).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
     lines.push(
       '',
