@@ -228,6 +228,7 @@ export {
   AbortError,
   BackendUnavailableError,
   CheckpointFormatError,
+  DatasetError,
   DisposedError,
   DownloadError,
   DvmeError,

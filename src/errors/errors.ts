@@ -333,3 +333,33 @@ export class ProvenanceMismatchError extends DvmeError {
     this.field = options?.field;
   }
 }
+
+/**
+ * A dataset of images cannot be read as asked: a listed image is missing or unreadable, a label
+ * is not one of the classes, a manifest lacks a column, a folder holds no images. `item` is the
+ * image's id (its path relative to the dataset) when the problem is one image's.
+ *
+ * @remarks Since 0.1.0. With `onError: 'skip'` an `ImageDataset` skips such images and lists
+ * them instead of throwing.
+ * @example
+ * ```ts
+ * import { DatasetError } from 'dvme';
+ * const e = new DatasetError('grade7 is not a class', { item: 'grade7/a.png' });
+ * DatasetError.is(e); // true
+ * e.item; // 'grade7/a.png'
+ * ```
+ */
+export class DatasetError extends DvmeError {
+  static override readonly code: string = 'DATASET';
+  /** The id of the image at fault, when the problem is one image's. */
+  readonly item: string | undefined;
+
+  /**
+   * @param message - what happened, the value received, what is allowed, how to fix it.
+   * @param options - standard `cause`, plus the `item` it is about.
+   */
+  constructor(message: string, options?: { cause?: unknown; item?: string }) {
+    super(message, options);
+    this.item = options?.item;
+  }
+}

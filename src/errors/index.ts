@@ -3,6 +3,7 @@ export {
   AbortError,
   BackendUnavailableError,
   CheckpointFormatError,
+  DatasetError,
   DisposedError,
   DownloadError,
   EmbeddingSetFormatError,

@@ -10,6 +10,7 @@ export {
   AbortError,
   BackendUnavailableError,
   CheckpointFormatError,
+  DatasetError,
   DisposedError,
   DownloadError,
   EmbeddingSetFormatError,
