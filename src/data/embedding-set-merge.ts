@@ -66,7 +66,9 @@ export function mergeEmbeddingSets(sets: readonly EmbeddingSet[]): EmbeddingSet 
       mismatch('backbone.fingerprint', "the backbone's fingerprint (weights, preprocessing or engine)", first.backbone.fingerprint, m.backbone.fingerprint, i);
     }
     if (!same(m.backbone, first.backbone)) mismatch('backbone', 'the backbone details', first.backbone, m.backbone, i);
-    if (!same(m.dataset, first.dataset)) mismatch('dataset', 'the dataset', first.dataset, m.dataset, i);
+    // The same listing (sha256) read from another mount point is the same dataset.
+    const key = (d: typeof m.dataset) => (d.sha256 !== undefined ? { ...d, source: undefined } : d);
+    if (!same(key(m.dataset), key(first.dataset))) mismatch('dataset', 'the dataset', first.dataset, m.dataset, i);
     if (m.dvme !== first.dvme) mismatch('dvme', 'the dvme version', first.dvme, m.dvme, i);
   });
   if (sets.length === 1 && first.shard === undefined) return sets[0]!;
@@ -95,19 +97,26 @@ export function mergeEmbeddingSets(sets: readonly EmbeddingSet[]): EmbeddingSet 
     );
   }
   const ordered = Array.from({ length: count! }, (_, i) => byIndex.get(i)!);
+  const expectedTotal = first.shard?.total;
   const total = ordered.reduce((s, set) => s + set.manifest.rows.length, 0);
   let at = 0;
   for (const { manifest: m } of ordered) {
     const s = m.shard!;
+    // start and total count the dataset's images, skipped ones included.
+    const listed = m.rows.length + (m.skipped?.length ?? 0);
     const want = s.total !== undefined ? shardRange(s.total, s.index, s.count) : undefined;
-    if ((s.total !== undefined && s.total !== total) || (want && (want.start !== at || want.end - want.start !== m.rows.length)) || (s.start !== undefined && s.start !== at)) {
+    const wrongTotal = s.total !== undefined && s.total !== (first.shard?.total ?? s.total);
+    if (wrongTotal || (want && (want.start !== at || want.end - want.start !== listed)) || (s.start !== undefined && s.start !== at)) {
       throw new ProvenanceMismatchError(
-        `mergeEmbeddingSets: shard ${s.index} of ${s.count} holds rows ${s.start ?? '?'}..${(s.start ?? 0) + m.rows.length} of ${s.total ?? '?'}, ` +
-          `but the shards together have ${total} rows and it should start at row ${at}. A shard was cut short or comes from another run; run it again.`,
+        `mergeEmbeddingSets: shard ${s.index} of ${s.count} holds images ${s.start ?? '?'}..${(s.start ?? 0) + listed} of ${s.total ?? '?'}, ` +
+          `but it should start at image ${at}${want ? ` and hold ${want.end - want.start}` : ''}. A shard was cut short or comes from another run; run it again.`,
         { field: 'shard.start' },
       );
     }
-    at += m.rows.length;
+    at += listed;
+  }
+  if (expectedTotal !== undefined && at !== expectedTotal) {
+    throw new ProvenanceMismatchError(`mergeEmbeddingSets: the shards hold ${at} images, but the dataset has ${expectedTotal}; a shard was cut short. Run it again.`, { field: 'shard.total' });
   }
   const dim = first.backbone.dim;
   const data = new Float32Array(total * dim);
@@ -118,6 +127,8 @@ export function mergeEmbeddingSets(sets: readonly EmbeddingSet[]): EmbeddingSet 
   }
   const created = ordered.map((s) => s.manifest.created).sort().at(-1)!;
   const { shard: _shard, ...rest } = first;
-  const manifest: EmbeddingSetManifest = { ...rest, rows: ordered.flatMap((s) => s.manifest.rows), created };
+  const skipped = ordered.flatMap((s) => s.manifest.skipped ?? []);
+  const { skipped: _skipped, ...kept } = rest;
+  const manifest: EmbeddingSetManifest = { ...kept, rows: ordered.flatMap((s) => s.manifest.rows), ...(skipped.length > 0 ? { skipped } : {}), created };
   return { manifest, embeddings: { data, shape: [total, dim] } };
 }

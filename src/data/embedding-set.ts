@@ -113,6 +113,8 @@ export interface EmbeddingSetManifest {
   readonly dataset: EmbeddingSetDataset;
   readonly rows: readonly EmbeddingSetRow[];
   readonly shard?: EmbeddingSetShard;
+  /** Images of the dataset left out (unreadable, or a label not among the classes), and why. */
+  readonly skipped?: readonly { readonly id: string; readonly reason: string }[];
   readonly created: string;
 }
 
@@ -225,6 +227,14 @@ export function parseEmbeddingSetManifest(value: unknown): EmbeddingSetManifest 
     if (index >= count) bad('shard.index', index, `below shard.count (${count})`);
     shard = { index, count, ...opt(s, 'start', (v) => int('shard.start', v, 0)), ...opt(s, 'total', (v) => int('shard.total', v, 0)) };
   }
+  let skipped: { id: string; reason: string }[] | undefined;
+  if (m.skipped !== undefined) {
+    if (!Array.isArray(m.skipped)) bad('skipped', m.skipped, 'an array of { id, reason }');
+    skipped = m.skipped.map((v, i) => {
+      const o = obj(`skipped[${i}]`, v);
+      return { id: str(`skipped[${i}].id`, o.id), reason: str(`skipped[${i}].reason`, o.reason) };
+    });
+  }
   const created = str('created', m.created);
   return {
     kind: 'dvme-embedding-set',
@@ -234,6 +244,7 @@ export function parseEmbeddingSetManifest(value: unknown): EmbeddingSetManifest 
     dataset,
     rows,
     ...(shard ? { shard } : {}),
+    ...(skipped ? { skipped } : {}),
     created,
   };
 }
