@@ -75,7 +75,17 @@ export interface ImageDatasetOptions {
   readonly window?: IntensityWindow;
 }
 
-/** What {@link ImageDataset.load} returns: the images read, their item indices, what was skipped. */
+/**
+ * What {@link ImageDataset.load} returns: the images read, their item indices, what was skipped.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { LoadedImages } from 'dvme';
+ * declare const loaded: LoadedImages;
+ * loaded.images.length + loaded.skipped.length; // the number of indices asked for
+ * ```
+ */
 export interface LoadedImages {
   readonly images: DecodedImage[];
   readonly indices: number[];
