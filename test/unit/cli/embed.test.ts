@@ -158,4 +158,16 @@ describe('dvme embed and dvme merge', () => {
     expect(s.skipped.map((x: { id: string }) => x.id)).toEqual(['b/bad.png']);
     expect((await readEmbeddingSet(join(tmp, 'b2'))).manifest.skipped?.[0]?.id).toBe('b/bad.png');
   });
+
+  it.skipIf(!haveData)('embeds a shard of the MedMNIST .npz itself, ids <split>/<index>', async () => {
+    const r = io();
+    const npz = join(dataDir, 'retinamnist.npz');
+    expect(await runCli(['embed', '--data', npz, '--model', model, '--out', join(tmp, 'npz'), '--shard', '0/100', '--no-cache', '--json'], r.io, env)).toBe(0);
+    const set = await readEmbeddingSet(join(tmp, 'npz', 'shard-00000-of-00100'));
+    // 1600 images over 100 shards: 16 each; shard 0 is the first 16 training images.
+    expect(set.manifest.rows.map((x) => x.id)).toEqual(Array.from({ length: 16 }, (_, i) => `train/${i}`));
+    const retina = await loadMedMnist('retinamnist', { path: dataDir });
+    expect(set.manifest.rows.map((x) => x.label)).toEqual([...retina.train.labels.subarray(0, 16)]);
+    expect(set.manifest.shard).toEqual({ index: 0, count: 100, start: 0, total: 1600 });
+  });
 });
