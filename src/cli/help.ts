@@ -119,7 +119,7 @@ Exit codes: 0 the set is written (or already was); 1 a failure (data, model, I/O
 
 Example:
   dvme embed --data xrays/labels.csv --model models/mobilenet_v2/model.json \\
-    --embedding-layer global_average_pooling2d_1 --out out/mobilenet --shard 0/4
+    --embedding-layer flatten_1 --out out/mobilenet --shard 0/4
 `;
 
 /** @internal `dvme merge --help`. */
