@@ -133,6 +133,7 @@ describe('dvme embed and dvme merge', () => {
   it.skipIf(!haveData)('embeds from a CSV manifest, resumes from the embedding cache, and skips (or fails on) a broken image', async () => {
     const csv = join(folder, 'labels.csv');
     const cache = join(tmp, 'cache-csv');
+    const tensors = tf.memory().numTensors;
     const first = io();
     expect(await runCli(['embed', '--data', csv, '--model', model, '--out', join(tmp, 'csv1'), '--cache-dir', cache, '--json'], first.io, env)).toBe(0);
     const second = io();
@@ -157,6 +158,8 @@ describe('dvme embed and dvme merge', () => {
     expect(s.rows).toBe(2);
     expect(s.skipped.map((x: { id: string }) => x.id)).toEqual(['b/bad.png']);
     expect((await readEmbeddingSet(join(tmp, 'b2'))).manifest.skipped?.[0]?.id).toBe('b/bad.png');
+    // Every run, the failed one included, disposed its backbone and tensors.
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 
   it.skipIf(!haveData)('embeds a shard of the MedMNIST .npz itself, ids <split>/<index>', async () => {
