@@ -17,6 +17,10 @@ export async function runCli(argv: readonly string[], io: CliIo, env: Readonly<R
     command = parseCommand(argv, env);
   } catch (e) {
     io.stderr.write(`dvme: ${e instanceof Error ? e.message : String(e)}\n`);
+    // Scripts that asked for JSON get it for usage mistakes too.
+    if ((argv[0] === 'embed' || argv[0] === 'merge') && argv.includes('--json')) {
+      io.stdout.write(`${JSON.stringify({ error: { code: DvmeError.is(e) ? e.code : 'USAGE', message: e instanceof Error ? e.message : String(e) } })}\n`);
+    }
     return 2;
   }
   if (command.kind === 'help') {

@@ -85,6 +85,9 @@ describe('dvme embed and dvme merge', () => {
     const d = io();
     expect(await runCli(['embed', '--data', 'x', '--model', 'm.json', '--out', 'o', '--shards', '4'], d.io, {})).toBe(2);
     expect(d.err.join('')).toMatch(/JOB_COMPLETION_INDEX and SLURM_ARRAY_TASK_ID are not set/);
+    const e = io();
+    expect(await runCli(['embed', '--data', 'x', '--model', 'm.json', '--out', 'o', '--window', 'bright', '--json'], e.io, {})).toBe(2);
+    expect(JSON.parse(e.out.join(''))).toEqual({ error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/--window must be/) } });
   });
 
   it.skipIf(!haveData)('n shard processes merged equal one unsharded run, byte for byte (RetinaMNIST image folder)', async () => {
