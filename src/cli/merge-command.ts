@@ -25,11 +25,11 @@ async function setFolders(input: string): Promise<string[]> {
   try {
     names = await readdir(input);
   } catch (e) {
-    throw new InvalidArgumentError(`dvme merge: ${JSON.stringify(input)} cannot be read (${(e as { code?: string }).code ?? (e as Error).message}); pass shard folders or the folder holding them.`, { cause: e });
+    throw new InvalidArgumentError(`${JSON.stringify(input)} cannot be read (${(e as { code?: string }).code ?? (e as Error).message}); pass shard folders or the folder holding them.`, { cause: e });
   }
   const shards = names.filter((n) => /^shard-\d+-of-\d+$/.test(n)).sort();
   if (shards.length === 0) {
-    throw new InvalidArgumentError(`dvme merge: ${JSON.stringify(input)} is neither an embedding set (no manifest.json) nor a folder of shard-<i>-of-<n> sets.`);
+    throw new InvalidArgumentError(`${JSON.stringify(input)} is neither an embedding set (no manifest.json) nor a folder of shard-<i>-of-<n> sets.`);
   }
   return shards.map((n) => join(input, n));
 }
