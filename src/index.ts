@@ -168,6 +168,31 @@ export {
 export type { EmbeddingMatrix } from './data/embedding-matrix.js';
 export { encodeNpy, parseNpy, type NdArray, type NdArrayData, type NpyDtype } from './data/npy.js';
 export { readNpz } from './data/npz.js';
+// Embedding sets: a folder of embeddings.npy + manifest.json with provenance (dvme embed's output).
+export {
+  decodeEmbeddingSet,
+  encodeEmbeddingSet,
+  parseEmbeddingSetManifest,
+  type EmbeddingSet,
+  type EmbeddingSetBackbone,
+  type EmbeddingSetDataset,
+  type EmbeddingSetManifest,
+  type EmbeddingSetRow,
+  type EmbeddingSetShard,
+  type EmbeddingSetSplit,
+} from './data/embedding-set.js';
+export { mergeEmbeddingSets, shardRange } from './data/embedding-set-merge.js';
+
+// Datasets: images with labels from a folder per class, a CSV / JSON manifest or a MedMNIST
+// .npz, read lazily through the platform; seeded splits; skip-and-report for bad images.
+export { ImageDataset } from './dataset/image-dataset.js';
+export type { ImageDatasetItem, ImageDatasetOptions, LoadedImages, SkippedImage } from './dataset/image-dataset.js';
+export type { SplitFractions } from './dataset/dataset-splits.js';
+
+// Medical images: 16-bit PNG at full depth and DICOM (dicom-parser), windowed to 0-1.
+export { decodeMedicalImage } from './dataset/decode-dataset-image.js';
+export { decodeDicom, isDicom, type DicomImage } from './medical-image/dicom.js';
+export { applyWindow, type IntensityWindow } from './medical-image/window.js';
 export { loadMedMnist, medMnistUrl, MEDMNIST_INFO, parseMedMnist } from './data/medmnist.js';
 export type {
   LoadMedMnistOptions,
@@ -231,15 +256,18 @@ export {
   AbortError,
   BackendUnavailableError,
   CheckpointFormatError,
+  DatasetError,
   DisposedError,
   DownloadError,
   DvmeError,
+  EmbeddingSetFormatError,
   ImageDecodeError,
   IntegrityError,
   InvalidArgumentError,
   NonFiniteError,
   NotFittedError,
   OfflineError,
+  ProvenanceMismatchError,
   ShapeError,
   UndefinedMetricError,
   UnknownBackboneError,

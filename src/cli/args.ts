@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../errors/index.js';
 import type { ProbeSolver } from '../probe/options.js';
 import type { EvaluationMetric } from '../protocol/evaluation-options.js';
 import type { SubsetSize } from '../protocol/subsets.js';
+import { parseEmbedArgs, parseMergeArgs, type EmbedConfig, type MergeConfig } from './embed-args.js';
 import { parseSources, type SourceSpec } from './embed-sources.js';
 
 /** @internal Everything `dvme linear-eval` was asked to do, checked, defaults filled in. */
@@ -32,7 +33,12 @@ export interface LinearEvalConfig {
 }
 
 /** @internal What the command line asks for. */
-export type Command = { readonly kind: 'help'; readonly topic?: string } | { readonly kind: 'version' } | { readonly kind: 'linear-eval'; readonly config: LinearEvalConfig };
+export type Command =
+  | { readonly kind: 'help'; readonly topic?: string }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'linear-eval'; readonly config: LinearEvalConfig }
+  | { readonly kind: 'embed'; readonly config: EmbedConfig }
+  | { readonly kind: 'merge'; readonly config: MergeConfig };
 
 const LINEAR_EVAL_OPTIONS = {
   data: { type: 'string' },
@@ -113,14 +119,22 @@ function defaultMetric(name: MedMnistName): EvaluationMetric {
  * @internal Parses `dvme <command> [options]`. Unknown options, missing required ones and bad
  * values are InvalidArgumentErrors whose message says what to type instead.
  */
-export function parseCommand(argv: readonly string[]): Command {
+export function parseCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Command {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     return { kind: 'help', ...(rest[0] ? { topic: rest[0] } : {}) };
   }
   if (command === '--version' || command === '-v') return { kind: 'version' };
+  if (command === 'embed') {
+    const config = parseEmbedArgs(rest, env);
+    return config ? { kind: 'embed', config } : { kind: 'help', topic: 'embed' };
+  }
+  if (command === 'merge') {
+    const config = parseMergeArgs(rest);
+    return config ? { kind: 'merge', config } : { kind: 'help', topic: 'merge' };
+  }
   if (command !== 'linear-eval') {
-    throw new InvalidArgumentError(`Unknown command ${JSON.stringify(command)}. Commands: linear-eval. Run dvme --help.`);
+    throw new InvalidArgumentError(`Unknown command ${JSON.stringify(command)}. Commands: linear-eval, embed, merge. Run dvme --help.`);
   }
   let values: Record<string, string | boolean | undefined>;
   try {

@@ -20,7 +20,7 @@ const OTHER_FORMATS: readonly { name: string; test: (b: Uint8Array) => boolean; 
   {
     name: 'DICOM',
     test: (b) => ascii(b, 128, 132) === 'DICM',
-    fix: 'read its pixel data with a DICOM library (dicom-parser, dcmjs) and pass { data, width, height, channels: 1 } to embed',
+    fix: "read it with decodeDicom or decodeMedicalImage from 'dvme/node' (rescale, window, MONOCHROME1), or ImageDataset for a folder of them",
   },
   { name: 'NumPy .npy', test: (b) => b[0] === 0x93 && ascii(b, 1, 6) === 'NUMPY', fix: "read it with parseNpy from 'dvme'" },
   { name: 'zip (or .npz)', test: (b) => ascii(b, 0, 4) === 'PK\u0003\u0004', fix: "read a .npz with readNpz from 'dvme'" },

@@ -136,7 +136,7 @@ describe('decodeImage: errors name the file and the problem', () => {
   it('says what other formats are, and that empty files are empty', async () => {
     const dicom = new Uint8Array(200);
     dicom.set([68, 73, 67, 77], 128);
-    await decodeError(dicom, /DICOM file; .*dicom-parser/);
+    await decodeError(dicom, /DICOM file; .*decodeDicom/);
     await decodeError(new TextEncoder().encode('GIF89a....'), /GIF file; dvme decodes PNG and JPEG/);
     await decodeError(new TextEncoder().encode('II*\0.......'), /TIFF/);
     await decodeError(new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 '), /WebP/);
