@@ -65,7 +65,7 @@ export default defineConfig({
   },
   // Known up front, so the dev server never re-optimises and reloads the page mid-run.
   optimizeDeps: {
-    include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-webgpu'],
+    include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-webgpu', 'jpeg-js'],
   },
   worker: { format: 'es' },
   build: { outDir: join(repo, 'examples/out/browser-demo'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4000 },

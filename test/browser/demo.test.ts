@@ -1,6 +1,6 @@
 /**
- * The demo page (examples/browser, `npm run demo:browser`) end to end in Chromium: built by
- * Vite and served by its preview server, on the bundled RetinaMNIST sample and the shared
+ * The demo page (examples/browser, `npm run demo:browser`) end to end in Chromium, served by
+ * Vite's dev server, on the bundled RetinaMNIST sample and the shared
  * MobileNetV2: embed with a progress bar, train a probe and a DVME in a Web Worker while the
  * page keeps ticking, and show the metrics and charts. Saves a screenshot to
  * examples/out/browser-demo.png (gitignored) to look at.
@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { build, preview, type PreviewServer } from 'vite';
+import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './harness/chromium.js';
 import { root } from './harness/package.js';
@@ -35,21 +35,22 @@ interface DemoState {
 }
 
 let browser: Browser;
-let server: PreviewServer;
+let server: ViteDevServer;
 let url: string;
 
 beforeAll(async () => {
   if (!existsSync(join(MODELS, 'mobilenet_v2_nsfwjs/model.json'))) throw new Error(`The demo test needs the shared models in ${MODELS} ($DVME_SHARED_DIR/models).`);
   process.env.DVME_MODELS_DIR = MODELS;
-  await build({ configFile: CONFIG, logLevel: 'warn' });
-  server = await preview({ configFile: CONFIG, logLevel: 'warn', preview: { port: 0, host: '127.0.0.1' } });
+  // The dev server (`npm run demo:browser`): a production build takes minutes on a loaded machine.
+  server = await createServer({ configFile: CONFIG, logLevel: 'warn', server: { port: 20_000 + Math.floor(Math.random() * 20_000), strictPort: false, host: '127.0.0.1' } });
+  await server.listen();
   url = server.resolvedUrls?.local[0] ?? '';
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.httpServer.close(() => resolve()) : resolve()));
+  await server?.close();
 });
 
 async function waitFor(page: Page, states: string[], log: string[], timeout = 150_000): Promise<DemoState> {
@@ -68,7 +69,8 @@ describe('the demo page in Chromium', () => {
     const log: string[] = [];
     page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
-    await page.goto(url);
+    // The dev server optimises tfjs and transforms dvme's sources on the first visit.
+    await page.goto(url, { timeout: 150_000 });
     await waitFor(page, ['ready', 'error'], log, 60_000);
     await expect(page.locator('#data-summary')).toBeDefined();
     expect(await page.locator('#data-summary').textContent()).toContain('200 images, 5 classes (80 / 26 / 42 / 34 / 18), 120 to train and 80 to test');

@@ -150,8 +150,10 @@ async function startBackend(): Promise<BackendInfo> {
   const backends = choice === 'auto' ? all : choice === 'webgl' ? { webgl: all.webgl } : { wasm: all.wasm };
   const info = await initBackend({ backends, wasmPaths });
   demo.backend = info.backend;
-  const skipped = info.skipped.map((s) => `${s.backend}: ${s.reason.split('.')[0]}`).join('; ');
-  setStatus('#backend-info', `tfjs backend: ${info.backend}${skipped ? ` (passed over ${skipped})` : ''}`);
+  // Why the better backends were passed over matters only when the page was free to pick.
+  const skipped = choice === 'auto' ? info.skipped.map((s) => s.backend).join(', ') : '';
+  setStatus('#backend-info', `tfjs backend: ${info.backend}${skipped ? ` (not available: ${skipped}; hover for why)` : ''}`);
+  $('#backend-info').title = info.skipped.map((s) => `${s.backend}: ${s.reason}`).join('\n');
   return info;
 }
 

@@ -91,7 +91,7 @@ export function showResults(data: Dataset, done: DoneMessage, backbone: string):
     band: rocBand(m.yBinary, m.score, { nBoot: RESAMPLES, seed: 3 }),
   }));
   const short = data.classes.map((c) => c.replace(/ \(.*\)$/, ''));
-  figure('#roc', rocCurveSvg(series, { title: `ROC: ${data.positive.name}`, width: 400 }), 'Shaded: 95% pointwise bootstrap band of the true positive rate. Legend: AUC with its DeLong 95% CI.');
+  figure('#roc', rocCurveSvg(series, { title: `ROC: ${data.positive.name}`, width: 440 }), 'Shaded: 95% pointwise bootstrap band of the true positive rate. Legend: AUC with its DeLong 95% CI.');
   figure(
     '#attention',
     attentionMapSvg(done.dvme.attention, { labels: done.dvme.sources, domain: [0, 1], title: 'DVME attention between sources' }),
@@ -99,7 +99,7 @@ export function showResults(data: Dataset, done: DoneMessage, backbone: string):
   );
   figure('#cm-dvme', confusionMatrixSvg(confusionMatrix(yTest, dvme.pred, { labels: Array.from({ length: k }, (_, i) => i) }), { labels: short, normalize: 'true', title: 'DVME: confusion matrix' }), 'Rows: true class; colour: share of the row; numbers: images.');
   figure('#cm-probe', confusionMatrixSvg(confusionMatrix(yTest, probe.pred, { labels: Array.from({ length: k }, (_, i) => i) }), { labels: short, normalize: 'true', title: 'Linear probe: confusion matrix' }), 'Rows: true class; colour: share of the row; numbers: images.');
-  figure('#curve', learningCurveSvg(done.dvme.history, { metrics: [{ key: 'loss', label: 'training loss' }], bestEpoch: done.dvme.bestEpoch, title: 'DVME training', width: 400 }), `Training loss per epoch; the weights of epoch ${done.dvme.bestEpoch} were kept.`);
+  figure('#curve', learningCurveSvg(done.dvme.history, { metrics: [{ key: 'loss', label: 'training loss' }], bestEpoch: done.dvme.bestEpoch, title: 'DVME training', yLabel: 'cross-entropy', width: 440 }), `Training loss per epoch; the weights of epoch ${done.dvme.bestEpoch} were kept.`);
   return [dvme.summary, probe.summary];
 }
 
