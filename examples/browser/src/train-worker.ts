@@ -6,9 +6,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DynamicVisualMetaEmbedding, initBackend, Probe } from 'dvme/browser';
 import type { DoneMessage, TrainRequest, WorkerMessage } from './protocol.js';
 
-const post = (m: WorkerMessage, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
+type Post = (m: WorkerMessage, transfer?: Transferable[]) => void;
 
-async function train(request: TrainRequest): Promise<void> {
+/** Fits both models and posts the results; the worker runs it, and the page too with ?trainOn=page (to compare). */
+export async function train(request: TrainRequest, post: Post): Promise<void> {
   const info = await initBackend({ backends: { wasm: () => import('@tensorflow/tfjs-backend-wasm') }, wasmPaths: request.wasmPaths });
   const before = tf.memory().numTensors;
   const classes = Array.from({ length: request.numClasses }, (_, i) => i);
@@ -67,9 +68,13 @@ async function train(request: TrainRequest): Promise<void> {
   post(done, [...probeProba, ...dvmeProba].map((r) => r.buffer));
 }
 
-self.onmessage = (event: MessageEvent<TrainRequest>) => {
-  train(event.data).catch((e: unknown) => {
-    const error = e instanceof Error ? e : new Error(String(e));
-    post({ type: 'error', name: error.name, message: error.message });
-  });
-};
+// In a worker (not when the page imports this module for ?trainOn=page).
+if (typeof document === 'undefined') {
+  const post: Post = (m, transfer = []) => (self as unknown as Worker).postMessage(m, transfer);
+  self.onmessage = (event: MessageEvent<TrainRequest>) => {
+    train(event.data, post).catch((e: unknown) => {
+      const error = e instanceof Error ? e : new Error(String(e));
+      post({ type: 'error', name: error.name, message: error.message });
+    });
+  };
+}
