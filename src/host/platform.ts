@@ -49,6 +49,12 @@ export interface Platform {
    * a `DvmeError` for an image that cannot be read (an `<img>` that has not loaded).
    */
   readonly openImage?: (image: object) => PlatformImage | undefined;
+  /**
+   * The URL that relative URLs given to `download` and `Backbone.fromOnnx` are resolved
+   * against (`dvme/browser`: the page's base URL, or a worker's location). Absent where URLs
+   * must be absolute.
+   */
+  readonly baseUrl?: () => string | undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { BackendUnavailableError, OfflineError } from '../errors/index.js';
 // Named in the TSDoc below.
 import type { AbortError, DownloadError, IntegrityError, InvalidArgumentError } from '../errors/index.js';
-import { openPlatformCache, type CacheWriter } from '../host/platform.js';
+import { currentPlatform, openPlatformCache, type CacheWriter } from '../host/platform.js';
 import type { DownloadOptions } from './download-options.js';
 import { aborted, mismatch, OWNER, plan } from './download-plan.js';
 import { fetchVerified } from './download-transfer.js';
@@ -35,7 +35,8 @@ const MEMORY_WRITER: CacheWriter = {
  * Downloads a file into the platform's cache (once) and returns its bytes, verifying its size
  * and SHA-256 when given.
  *
- * @param url - an absolute `http(s)://` URL.
+ * @param url - an absolute `http(s)://` URL; in `dvme/browser` also one relative to the page
+ *   (`'/models/resnet.onnx'`), resolved as `fetch` resolves it.
  * @param options - checksum, size, byte cap, idle timeout, cache key, progress, offline mode,
  * abort signal, `fetch`.
  * @returns the file's bytes, from the cache when a valid copy is there (no request is made).
@@ -68,7 +69,7 @@ const MEMORY_WRITER: CacheWriter = {
  * ```
  */
 export async function download(url: string, options: DownloadOptions = {}): Promise<Uint8Array> {
-  const p = plan(url, options);
+  const p = plan(resolveRelative(url), options);
   const { signal, offline = false, onProgress } = options;
   if (signal?.aborted) throw aborted(p, signal, 0);
   const cache = options.cache === false ? undefined : (options.cache ?? openPlatformCache({ dir: options.cacheDir }));
@@ -108,4 +109,16 @@ export async function download(url: string, options: DownloadOptions = {}): Prom
     if (signal?.aborted) throw aborted(p, signal, 0);
     return fetchVerified(p, await cache.begin(p.key), options, fetchFn);
   });
+}
+
+/** A URL without a scheme, resolved against the platform's base URL (a page's), if it has one. */
+function resolveRelative(url: string): string {
+  if (typeof url !== 'string' || /^[a-z][a-z0-9+.-]*:/i.test(url)) return url;
+  const base = currentPlatform()?.baseUrl?.();
+  if (!base) return url;
+  try {
+    return new URL(url, base).href;
+  } catch {
+    return url;
+  }
 }

@@ -188,7 +188,7 @@ describe('MobileNetV2 (Backbone.fromTfjs over HTTP) in Chromium', () => {
 });
 
 describe('more of dvme in Chromium', () => {
-  it('runs the ONNX engine on onnxruntime-web (wasm files from wasmPaths) as onnxruntime does in Node (1e-4)', async () => {
+  it('runs the ONNX engine on onnxruntime-web (wasm files from wasmPaths; the model a URL relative to the page) as onnxruntime does in Node (1e-4)', async () => {
     const options = { ...IMAGENET, resize: 'shorter-then-crop' as const, executionProviders: ['wasm'] };
     const page = await open('?backends=wasm');
     await call(page, 'init');
@@ -203,6 +203,38 @@ describe('more of dvme in Chromium', () => {
     node.dispose();
     expect(web.e.shape).toEqual(want.shape);
     expect(relativeMaxError(web.e.data, want.data)).toBeLessThanOrEqual(1e-4);
+    await page.context().close();
+  });
+
+  it("fails with a typed error naming the .wasm URL and the fix when onnxruntime-web's files are not where it looks", async () => {
+    const page = await open('?backends=wasm&ortwasm=/no-ort-here/');
+    await call(page, 'init');
+    const error = await call<{ name: string; message: string; isBackendError: boolean } | null>(page, 'onnxError', { ...IMAGENET, executionProviders: ['wasm'] });
+    console.info(`onnxruntime-web without its .wasm: ${error?.message}`);
+    expect(error).toMatchObject({ name: 'BackendUnavailableError', isBackendError: true });
+    expect(error?.message).toContain(`HEAD ${server.url}/no-ort-here/ort-wasm-simd-threaded.jsep.wasm: 404 Not Found`);
+    expect(error?.message).toContain("initBackend({ wasmPaths: 'https://your.host/wasm/' })");
+    expect(error?.message).not.toMatch(/npm install|not installed/);
+    await page.context().close();
+  });
+
+  it('embeds <video> frames (a VP8 webm recorded in the page) as Node embeds the pixels of the same frame drawn to a canvas (1e-4)', async () => {
+    const page = await open('?backends=wasm');
+    await call(page, 'init');
+    const v = await call<{ e: Embedding; pixels: number[]; width: number; height: number; bytes: number; before: number; after: number }>(page, 'video', names[0]);
+    expect(v.after).toBe(v.before);
+    expect([v.width, v.height]).toEqual([pictures[0]!.width, pictures[0]!.height]);
+    const rgb = new Uint8Array(v.width * v.height * 3);
+    for (let i = 0; i < v.width * v.height; i += 1) for (let c = 0; c < 3; c += 1) rgb[i * 3 + c] = v.pixels[i * 4 + c] as number;
+    const backbone = await Backbone.fromTfjs(MOBILENET, { embeddingLayer: 'flatten_1', mean: [0, 0, 0], std: [1, 1, 1] });
+    const want = await backbone.embed([{ data: rgb, width: v.width, height: v.height, channels: 3 }], { as: 'array' });
+    backbone.dispose();
+    const error = relativeMaxError(v.e.data, want.data);
+    // The frame is not the PNG (VP8 is lossy): how far it is, for the record.
+    const lossy = relativeMaxError(v.e.data, nodeMobileNet.data.slice(0, 1280));
+    console.info(`<video> (${v.bytes} bytes of webm): max relative difference ${error.toExponential(2)} to Node on the frame's pixels; ${lossy.toExponential(2)} to the original PNG's`);
+    expect(v.e.shape).toEqual([1, 1280]);
+    expect(error).toBeLessThanOrEqual(1e-4);
     await page.context().close();
   });
 

@@ -78,6 +78,25 @@ describe('the examples', () => {
   });
 });
 
+describe('the browser demo (examples/browser/src)', () => {
+  const dir = new URL('../../examples/browser/src/', import.meta.url);
+  // Modules that import nothing (data types, the sample loader) have nothing to check.
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && /^import /m.test(readFileSync(new URL(f, dir), 'utf8')));
+  const allowed = new Set(Object.keys(entries));
+
+  it.each(files)('%s imports dvme only by its entry points (and tfjs backends an app installs)', (file) => {
+    const text = readFileSync(new URL(file, dir), 'utf8');
+    const specifiers = [...text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+      (m) => (m[1] ?? m[2])!,
+    );
+    expect(specifiers.length, 'no imports found: the pattern is broken').toBeGreaterThan(0);
+    for (const s of specifiers) {
+      const ok = allowed.has(s) || s.startsWith('./') || /^@tensorflow\/tfjs-(core|backend-(wasm|webgl|webgpu))$/.test(s);
+      expect(ok, `${file} imports ${s}; the demo uses 'dvme/browser', 'dvme', 'dvme/metrics' and its own modules`).toBe(true);
+    }
+  });
+});
+
 describe('the TSDoc examples', () => {
   // Every `import { ... } from 'dvme...'` in a doc comment must name an export of that entry
   // point, or a user copying it gets an error. Internal declarations carry `@internal` and no

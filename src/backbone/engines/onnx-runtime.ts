@@ -92,6 +92,13 @@ export interface OnnxRuntimeProvider {
    * where WebGPU has no adapter. @defaultValue onnxruntime's default (CPU; wasm in onnxruntime-web)
    */
   readonly executionProviders?: readonly string[];
+  /**
+   * Explains a session onnxruntime could not create for a reason of the runtime, not of the
+   * model (`dvme/browser`: a `.wasm` file that was not found), as the error to throw instead
+   * of {@link CheckpointFormatError}; `undefined` when the model is to blame.
+   * @defaultValue none: every failure is the model's
+   */
+  readonly explainStartFailure?: (error: unknown, ort: OrtModuleLike) => Promise<Error | undefined>;
 }
 
 /**
@@ -265,6 +272,8 @@ export async function createOnnxSession(owner: string, runtime: OnnxRuntime, mod
   try {
     return await runtime.ort.InferenceSession.create(model, sessionOptions);
   } catch (e) {
+    const runtimeFault = await runtime.provider.explainStartFailure?.(e, runtime.ort);
+    if (runtimeFault) throw runtimeFault;
     // onnxruntime rejects a model for what is in it (an unknown operator, a type mismatch).
     throw new CheckpointFormatError(`${owner}: ${runtime.description} could not load the model: ${firstLine(e)}`, { cause: e });
   }

@@ -63,9 +63,12 @@ export class BrowserCacheStorage implements DownloadCache {
  */
 export function browserPlatform(): Platform {
   const storage = (globalThis as { caches?: CacheStorage }).caches;
-  if (!storage) return { name: 'browser' };
+  // Relative URLs (download, Backbone.fromOnnx) mean what they mean to fetch: the page's.
+  const baseUrl = () => (typeof document !== 'undefined' ? document.baseURI : (globalThis as { location?: { href?: string } }).location?.href);
+  if (!storage) return { name: 'browser', baseUrl };
   return {
     name: 'browser',
+    baseUrl,
     openCache: (_options: DownloadCacheOptions) => new BrowserCacheStorage(storage),
     openEmbeddingStore: (dir) => new BrowserEmbeddingStore(storage, dir),
   };

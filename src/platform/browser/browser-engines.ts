@@ -2,6 +2,7 @@ import { registerEngineProbes } from '../../backbone/engines/engine-select.js';
 import { registerOnnxRuntime, type OnnxRuntimeProvider } from '../../backbone/engines/onnx-runtime.js';
 import type { BackendInfo } from '../../host/backend.js';
 import { browserWasmPaths, importBrowserPeer } from './browser-backends.js';
+import { explainOrtStartFailure } from './ort-wasm-files.js';
 
 /**
  * @internal onnxruntime-web for the ONNX engine: its WebGPU execution provider where the page
@@ -26,6 +27,8 @@ export function browserOnnxRuntime(navigator: { readonly gpu?: unknown } | undef
     // No threads: onnxruntime-web sets its wasm threads itself (ort.env.wasm.numThreads, more
     // than one on cross-origin isolated pages only).
     executionProviders: navigator?.gpu ? ['webgpu', 'wasm'] : ['wasm'],
+    // A .wasm file that was not found is the page's to fix, not the model's.
+    explainStartFailure: explainOrtStartFailure,
   };
 }
 

@@ -33,7 +33,8 @@ function httpFolder(url: string | undefined, base: string | undefined): string |
   }
 }
 
-function pageBase(): string | undefined {
+/** @internal The URL relative URLs of this page (or worker) resolve against. */
+export function pageBase(): string | undefined {
   return typeof document === 'undefined' ? (globalThis as { location?: { href?: string } }).location?.href : document.baseURI;
 }
 
@@ -51,8 +52,8 @@ async function wasmFileName(): Promise<string> {
   return simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
 }
 
-/** `HEAD url`: undefined when the file is there (or the server cannot say), else what went wrong. */
-async function probe(url: string): Promise<string | undefined> {
+/** @internal `HEAD url`: undefined when the file is there (or the server cannot say), else what went wrong. */
+export async function probe(url: string): Promise<string | undefined> {
   try {
     const response = await fetch(url, { method: 'HEAD', cache: 'no-store' });
     // 405 / 501: a server that does not answer HEAD; the real fetch will tell.

@@ -14,7 +14,12 @@ function init() {
   const names = (params.get('backends') ?? 'webgpu,webgl,wasm').split(',');
   return dvme.initBackend({
     backends: Object.fromEntries(names.map((n) => [n, loaders[n]])),
-    onnxruntime: () => import('onnxruntime-web'),
+    onnxruntime: async () => {
+      const ort = await import('onnxruntime-web');
+      // ?ortwasm=: the app points onnxruntime-web at a folder itself (one without its files, to test the error).
+      if (params.get('ortwasm')) ort.env.wasm.wasmPaths = params.get('ortwasm');
+      return ort;
+    },
     converter: () => import('@tensorflow/tfjs-converter'),
     wasmPaths: '/wasm/',
   });
@@ -85,14 +90,67 @@ window.dvmeTest = {
     for (let i = 0; i < batches; i += 1) await backbone.embed(batch, { as: 'array', batchSize: 16 });
     return (16 * batches) / ((performance.now() - start) / 1000);
   },
+  /** The ONNX engine, the model given by a URL relative to the page. */
   async onnx(names, options) {
-    const backbone = await dvme.Backbone.fromOnnx(new URL('/onnx/resnet-tiny.onnx', location.href).href, options);
+    const backbone = await dvme.Backbone.fromOnnx('onnx/resnet-tiny.onnx', options);
     const { imageData } = await imageForms(names);
     const before = tf.memory().numTensors;
     const e = plain(await backbone.embed(imageData, { as: 'array' }));
     const runtime = backbone.engine?.runtime;
     backbone.dispose();
     return { e, runtime, before, after: tf.memory().numTensors };
+  },
+  /** The error of the ONNX engine when onnxruntime-web cannot start. */
+  async onnxError(options) {
+    try {
+      await dvme.Backbone.fromOnnx('/onnx/resnet-tiny.onnx', options);
+      return null;
+    } catch (e) {
+      return { name: e.name, message: e.message, isBackendError: dvme.BackendUnavailableError.is(e) };
+    }
+  },
+  /**
+   * A <video> recorded in the page (canvas.captureStream + MediaRecorder, VP8 webm) of one
+   * picture held still, embedded as the <video> element at its first frame; and that frame's
+   * pixels as the browser decoded them, read back through a canvas (VP8 is lossy: the PNG's
+   * pixels are not the frame's).
+   */
+  async video(name) {
+    const [img] = await loadImages([name]);
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const recorder = new MediaRecorder(canvas.captureStream(30), { mimeType: 'video/webm;codecs=vp8' });
+    const chunks = [];
+    recorder.ondataavailable = (e) => chunks.push(e.data);
+    const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+    recorder.start();
+    for (let i = 0; i < 15; i += 1) {
+      ctx.drawImage(img, 0, 0);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    recorder.stop();
+    await stopped;
+    const video = document.createElement('video');
+    video.muted = true;
+    video.src = URL.createObjectURL(new Blob(chunks, { type: 'video/webm' }));
+    await new Promise((resolve, reject) => {
+      video.onloadeddata = resolve;
+      video.onerror = () => reject(new Error(`the recorded video does not play: ${video.error && video.error.message}`));
+    });
+    video.pause();
+    const backbone = await loadMobileNet();
+    const before = tf.memory().numTensors;
+    const e = plain(await backbone.embed([video], { as: 'array' }));
+    const after = tf.memory().numTensors;
+    const read = document.createElement('canvas');
+    read.width = video.videoWidth;
+    read.height = video.videoHeight;
+    read.getContext('2d').drawImage(video, 0, 0);
+    const pixels = Array.from(read.getContext('2d').getImageData(0, 0, read.width, read.height).data);
+    return { e, pixels, width: read.width, height: read.height, bytes: chunks.reduce((a, c) => a + c.size, 0), before, after };
   },
   async cached(names) {
     const backbone = await loadMobileNet();

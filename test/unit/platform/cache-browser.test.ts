@@ -66,6 +66,23 @@ describe('browser download cache (Cache Storage)', () => {
 
   it('without Cache Storage (insecure page, Node) the platform has no cache', () => {
     vi.stubGlobal('caches', undefined);
-    expect(browserPlatform()).toEqual({ name: 'browser' });
+    const platform = browserPlatform();
+    expect(platform.name).toBe('browser');
+    expect(platform.openCache).toBeUndefined();
+    expect(platform.openEmbeddingStore).toBeUndefined();
+  });
+
+  it("resolves a relative URL against the page's (here a worker's location), as fetch does", async () => {
+    vi.stubGlobal('caches', undefined);
+    vi.stubGlobal('location', { href: 'https://app.example/demo/index.html?x=1' });
+    registerPlatform(browserPlatform());
+    const urls: string[] = [];
+    const fn = (async (url: string | URL | Request) => {
+      urls.push(String(url));
+      return new Response('model');
+    }) as typeof fetch;
+    await download('models/m.onnx', { fetch: fn });
+    await download('/root.onnx', { fetch: fn });
+    expect(urls).toEqual(['https://app.example/demo/models/m.onnx', 'https://app.example/root.onnx']);
   });
 });
