@@ -141,6 +141,7 @@ export {
   type LinearEvaluationOptions,
   type LinearEvaluationResult,
   type LinearEvaluationRun,
+  type RunDetails,
   type SampleSubsetOptions,
   type Subset,
   type SubsetSize,

@@ -23,6 +23,7 @@ import {
   type LinearEvaluationRun,
 } from './linear-evaluation.js';
 import { evaluationDraws, summariseRuns } from './draws.js';
+import { runDetails } from './run-details.js';
 
 /**
  * The fusion models {@link runFusionEvaluation} can train: `'concat'` (a linear probe of the
@@ -339,14 +340,17 @@ async function fusionRun<T extends ProbeTask>(
     const x = pick(options.test.sources);
     const value = testScore(estimator, options.metric, x, options.test.labels);
     const p = estimator.provenance;
+    const wallMs = performance.now() - t0;
+    const details = options.details ? { details: runDetails(options.task, estimator, x, model === 'dvme' || model === 'dvme-source') } : {};
     return {
       seed,
       value,
       trainSize: train.length,
       validationSize: validation ? validation.x[sources[0]].shape[0] : 0,
-      wallMs: performance.now() - t0,
+      wallMs,
       epochs: p?.training.epochs ?? 0,
       bestEpoch: p?.training.bestEpoch ?? 0,
+      ...details,
     };
   } finally {
     estimator.dispose();

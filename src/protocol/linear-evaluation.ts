@@ -15,6 +15,7 @@ import {
   type ResolvedEvaluation,
 } from './evaluation-options.js';
 import { evaluationDraws, summariseRuns } from './draws.js';
+import { runDetails, type RunDetails } from './run-details.js';
 import type { SubsetSize } from './subsets.js';
 
 /**
@@ -38,6 +39,8 @@ export interface LinearEvaluationRun {
   readonly validationSize: number;
   /** Wall-clock time of fit plus test scoring, in milliseconds. */
   readonly wallMs: number;
+  /** Test predictions, training history and attention map; only with `details: true`. */
+  readonly details?: RunDetails;
 }
 
 /**
@@ -194,7 +197,9 @@ async function oneRun<T extends ProbeTask>(
     else if (held.length > 0) validation = { x: takeMatrixRows(all, held), y: takeLabels(options.labels, held) };
     await probe.fit(x, y, { source, ...(validation ? { validation } : {}), ...(options.signal ? { signal: options.signal } : {}) });
     const value = testScore(probe, options.metric, options.test.sources[source], options.test.labels);
-    return { seed, value, trainSize: train.length, validationSize: validation ? validation.x.shape[0] : 0, wallMs: performance.now() - t0 };
+    const wallMs = performance.now() - t0;
+    const details = options.details ? { details: runDetails(options.task, probe, options.test.sources[source], false) } : {};
+    return { seed, value, trainSize: train.length, validationSize: validation ? validation.x.shape[0] : 0, wallMs, ...details };
   } finally {
     probe.dispose();
   }
