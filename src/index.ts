@@ -163,6 +163,20 @@ export { perClassMetrics, type ClassMetrics } from './report/per-class-metrics.j
 export type { EmbeddingMatrix } from './data/embedding-matrix.js';
 export { encodeNpy, parseNpy, type NdArray, type NdArrayData, type NpyDtype } from './data/npy.js';
 export { readNpz } from './data/npz.js';
+// Embedding sets: a folder of embeddings.npy + manifest.json with provenance (dvme embed's output).
+export {
+  decodeEmbeddingSet,
+  encodeEmbeddingSet,
+  parseEmbeddingSetManifest,
+  type EmbeddingSet,
+  type EmbeddingSetBackbone,
+  type EmbeddingSetDataset,
+  type EmbeddingSetManifest,
+  type EmbeddingSetRow,
+  type EmbeddingSetShard,
+  type EmbeddingSetSplit,
+} from './data/embedding-set.js';
+export { mergeEmbeddingSets, shardRange } from './data/embedding-set-merge.js';
 export { loadMedMnist, medMnistUrl, MEDMNIST_INFO, parseMedMnist } from './data/medmnist.js';
 export type {
   LoadMedMnistOptions,
@@ -226,15 +240,18 @@ export {
   AbortError,
   BackendUnavailableError,
   CheckpointFormatError,
+  DatasetError,
   DisposedError,
   DownloadError,
   DvmeError,
+  EmbeddingSetFormatError,
   ImageDecodeError,
   IntegrityError,
   InvalidArgumentError,
   NonFiniteError,
   NotFittedError,
   OfflineError,
+  ProvenanceMismatchError,
   ShapeError,
   UndefinedMetricError,
   UnknownBackboneError,

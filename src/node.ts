@@ -20,6 +20,7 @@ import { nodeWasmCandidate, resolveWasmThreads, type NodeBackendOptions } from '
 // test/unit/exports.json pins what this entry exports, core and additions alike.
 export * from './index.js';
 export { decodeImage, readImages } from './platform/node/decode-image.js';
+export { readEmbeddingSet, writeEmbeddingSet } from './platform/node/embedding-set-files.js';
 export type { NodeBackendOptions } from './platform/node/wasm-threads.js';
 
 registerPlatform(nodePlatform);

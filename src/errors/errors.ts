@@ -274,3 +274,92 @@ export class IntegrityError extends DownloadError {
 export class OfflineError extends DownloadError {
   static override readonly code: string = 'OFFLINE';
 }
+
+/**
+ * An embedding set (a folder with `embeddings.npy` and `manifest.json`, as `dvme embed` writes
+ * it) is not valid: a manifest field is missing or of the wrong type, or the array does not
+ * match the manifest's rows and dimension. `field` names the manifest path at fault.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { EmbeddingSetFormatError, parseEmbeddingSetManifest } from 'dvme';
+ * try {
+ *   parseEmbeddingSetManifest({ kind: 'something-else' });
+ * } catch (e) {
+ *   if (EmbeddingSetFormatError.is(e)) console.error(e.field, e.message); // 'kind' ...
+ * }
+ * ```
+ */
+export class EmbeddingSetFormatError extends DvmeError {
+  static override readonly code: string = 'EMBEDDING_SET_FORMAT';
+  /** The manifest path at fault (`'rows[3].split'`), when one is. */
+  readonly field: string | undefined;
+
+  /**
+   * @param message - what happened, the value received, what is allowed, how to fix it.
+   * @param options - standard `cause`, plus the manifest `field` it is about.
+   */
+  constructor(message: string, options?: { cause?: unknown; field?: string }) {
+    super(message, options);
+    this.field = options?.field;
+  }
+}
+
+/**
+ * Embedding sets that were to be joined do not belong together: shards of different backbones,
+ * fingerprints or datasets, a shard missing or given twice, or shards of different counts.
+ * `field` names what differs (`'backbone.fingerprint'`, `'shard.index'`).
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { ProvenanceMismatchError } from 'dvme';
+ * const e = new ProvenanceMismatchError('shard 2 of 4 is missing', { field: 'shard.index' });
+ * ProvenanceMismatchError.is(e); // true
+ * ```
+ */
+export class ProvenanceMismatchError extends DvmeError {
+  static override readonly code: string = 'PROVENANCE_MISMATCH';
+  /** The manifest field that differs, when one does. */
+  readonly field: string | undefined;
+
+  /**
+   * @param message - what happened, the value received, what is allowed, how to fix it.
+   * @param options - standard `cause`, plus the manifest `field` that differs.
+   */
+  constructor(message: string, options?: { cause?: unknown; field?: string }) {
+    super(message, options);
+    this.field = options?.field;
+  }
+}
+
+/**
+ * A dataset of images cannot be read as asked: a listed image is missing or unreadable, a label
+ * is not one of the classes, a manifest lacks a column, a folder holds no images. `item` is the
+ * image's id (its path relative to the dataset) when the problem is one image's.
+ *
+ * @remarks Since 0.1.0. With `onError: 'skip'` an `ImageDataset` skips such images and lists
+ * them instead of throwing.
+ * @example
+ * ```ts
+ * import { DatasetError } from 'dvme';
+ * const e = new DatasetError('grade7 is not a class', { item: 'grade7/a.png' });
+ * DatasetError.is(e); // true
+ * e.item; // 'grade7/a.png'
+ * ```
+ */
+export class DatasetError extends DvmeError {
+  static override readonly code: string = 'DATASET';
+  /** The id of the image at fault, when the problem is one image's. */
+  readonly item: string | undefined;
+
+  /**
+   * @param message - what happened, the value received, what is allowed, how to fix it.
+   * @param options - standard `cause`, plus the `item` it is about.
+   */
+  constructor(message: string, options?: { cause?: unknown; item?: string }) {
+    super(message, options);
+    this.item = options?.item;
+  }
+}

@@ -1,5 +1,6 @@
 import type { EmbeddingStore } from '../embedding-cache/embedding-store.js';
 import { BackendUnavailableError } from '../errors/index.js';
+import type { DecodedImageFile, DecodeImageOptions } from '../image/image-file.js';
 
 /**
  * What the platform-neutral core needs from its host and cannot import itself. The platform
@@ -21,6 +22,16 @@ export interface Platform {
   readonly name: string;
   /** Reads a local file path into bytes. Absent where there is no file system. */
   readonly readFile?: (path: string) => Promise<Uint8Array>;
+  /**
+   * Lists the files under a local folder, recursively, as `/`-separated paths relative to it,
+   * sorted. Absent where there is no file system (`ImageDataset.fromFolder` needs it).
+   */
+  readonly listFiles?: (dir: string) => Promise<string[]>;
+  /**
+   * Decodes PNG or JPEG bytes (`dvme/node`: its `decodeImage`). Absent where images come as
+   * platform objects instead (`ImageDataset` needs it for image files).
+   */
+  readonly decodeImage?: (bytes: Uint8Array, options: DecodeImageOptions) => Promise<DecodedImageFile>;
   /**
    * Opens the persistent store that `download` keeps files in. Absent on a platform without
    * one: downloads then stay in memory and are fetched again next time.
@@ -219,4 +230,25 @@ export function openPlatformEmbeddingStore(dir: string | undefined): EmbeddingSt
 /** @internal The registered platform's download cache, or `undefined` when it has none. */
 export function openPlatformCache(options: DownloadCacheOptions): DownloadCache | undefined {
   return current?.openCache?.(options);
+}
+
+function missingPort(what: string): BackendUnavailableError {
+  return new BackendUnavailableError(
+    `Cannot ${what}: ${current ? `platform '${current.name}' cannot` : 'no platform is registered'}. ` +
+      `Import from 'dvme/node' instead of 'dvme', or register a platform that supplies it (registerPlatform).`,
+  );
+}
+
+/** @internal Lists a local folder's files through the registered platform. */
+export function listLocalFiles(dir: string): Promise<string[]> {
+  const list = current?.listFiles;
+  if (!list) throw missingPort(`list the files of ${JSON.stringify(dir)}`);
+  return list(dir);
+}
+
+/** @internal Decodes PNG / JPEG bytes through the registered platform. */
+export function decodePlatformImage(bytes: Uint8Array, options: DecodeImageOptions): Promise<DecodedImageFile> {
+  const decode = current?.decodeImage;
+  if (!decode) throw missingPort(`decode the image ${JSON.stringify(options.name ?? 'bytes')}`);
+  return decode(bytes, options);
 }

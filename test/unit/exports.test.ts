@@ -54,7 +54,7 @@ describe('the public surface', () => {
   it('the Node and browser entry points add only their platform functions to the core', () => {
     const core = new Set(pinned.dvme!.values);
     const extra = (entry: string) => pinned[entry]!.values.filter((n) => !core.has(n));
-    expect(extra('dvme/node')).toEqual(['decodeImage', 'initBackend', 'readImages']);
+    expect(extra('dvme/node')).toEqual(['decodeImage', 'initBackend', 'readEmbeddingSet', 'readImages', 'writeEmbeddingSet']);
     expect(extra('dvme/node-gpu')).toEqual(extra('dvme/node'));
     expect(extra('dvme/browser')).toEqual(['initBackend']);
   });
