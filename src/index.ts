@@ -177,6 +177,17 @@ export {
   type EmbeddingSetSplit,
 } from './data/embedding-set.js';
 export { mergeEmbeddingSets, shardRange } from './data/embedding-set-merge.js';
+
+// Datasets: images with labels from a folder per class, a CSV / JSON manifest or a MedMNIST
+// .npz, read lazily through the platform; seeded splits; skip-and-report for bad images.
+export { ImageDataset } from './dataset/image-dataset.js';
+export type { ImageDatasetItem, ImageDatasetOptions, LoadedImages, SkippedImage } from './dataset/image-dataset.js';
+export type { SplitFractions } from './dataset/dataset-splits.js';
+
+// Medical images: 16-bit PNG at full depth and DICOM (dicom-parser), windowed to 0-1.
+export { decodeMedicalImage } from './dataset/decode-dataset-image.js';
+export { decodeDicom, isDicom, type DicomImage } from './medical-image/dicom.js';
+export { applyWindow, type IntensityWindow } from './medical-image/window.js';
 export { loadMedMnist, medMnistUrl, MEDMNIST_INFO, parseMedMnist } from './data/medmnist.js';
 export type {
   LoadMedMnistOptions,

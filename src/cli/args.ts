@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../errors/index.js';
 import type { ProbeSolver } from '../probe/options.js';
 import type { EvaluationMetric } from '../protocol/evaluation-options.js';
 import type { SubsetSize } from '../protocol/subsets.js';
+import { parseEmbedArgs, parseMergeArgs, type EmbedConfig, type MergeConfig } from './embed-args.js';
 import { parseSources, type SourceSpec } from './embed-sources.js';
 import { parseEmbeddingSetSpecs, type EmbeddingSetSpec } from './embedding-set-inputs.js';
 import { FUSE_FLAGS, parseFuseOptions, parseReportArgs, type FuseConfig, type ReportConfig } from './fuse-args.js';
@@ -46,10 +47,12 @@ export type Command =
   | { readonly kind: 'version' }
   | { readonly kind: 'linear-eval'; readonly config: LinearEvalConfig }
   | { readonly kind: 'fuse'; readonly config: FuseConfig }
-  | { readonly kind: 'report'; readonly config: ReportConfig };
+  | { readonly kind: 'report'; readonly config: ReportConfig }
+  | { readonly kind: 'embed'; readonly config: EmbedConfig }
+  | { readonly kind: 'merge'; readonly config: MergeConfig };
 
 /** @internal The commands, for messages. */
-export const COMMANDS = ['linear-eval', 'fuse', 'report'] as const;
+export const COMMANDS = ['embed', 'merge', 'linear-eval', 'fuse', 'report'] as const;
 
 export const LINEAR_EVAL_OPTIONS = {
   data: { type: 'string' },
@@ -133,12 +136,20 @@ function defaultMetric(name: MedMnistName): EvaluationMetric {
  * @internal Parses `dvme <command> [options]`. Unknown options, missing required ones and bad
  * values are InvalidArgumentErrors whose message says what to type instead.
  */
-export function parseCommand(argv: readonly string[]): Command {
+export function parseCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Command {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     return { kind: 'help', ...(rest[0] ? { topic: rest[0] } : {}) };
   }
   if (command === '--version' || command === '-v') return { kind: 'version' };
+  if (command === 'embed') {
+    const config = parseEmbedArgs(rest, env);
+    return config ? { kind: 'embed', config } : { kind: 'help', topic: 'embed' };
+  }
+  if (command === 'merge') {
+    const config = parseMergeArgs(rest);
+    return config ? { kind: 'merge', config } : { kind: 'help', topic: 'merge' };
+  }
   if (command === 'report') return parseReportArgs(rest);
   if (command !== 'linear-eval' && command !== 'fuse') {
     throw new InvalidArgumentError(`Unknown command ${JSON.stringify(command)}. Commands: ${COMMANDS.join(', ')}. Run dvme --help.`);

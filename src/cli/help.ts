@@ -8,6 +8,10 @@ Commands:
   linear-eval   The paper's linear-evaluation protocol on a MedMNIST dataset (or on saved
                 embedding sets): fit linear probes on class-balanced subsets (S / M / F),
                 repeat with seeds, report mean ± std on the test set.
+  embed         Embed a dataset (image folder, CSV / JSON manifest, .npz) with one backbone
+                into an embedding set (embeddings.npy + manifest.json); --shard i/n embeds
+                one slice, for array jobs.
+  merge         Join the shards of a sharded embed into one embedding set.
   fuse          Fusion evaluation: concat, DME and the DVME variants against every single
                 source, on the same draws (the paper's Table 4), from saved embedding sets or
                 a MedMNIST dataset and models.
@@ -147,5 +151,68 @@ export function helpFor(topic: string | undefined): string {
   if (topic === 'linear-eval') return LINEAR_EVAL_HELP;
   if (topic === 'fuse') return FUSE_HELP;
   if (topic === 'report') return REPORT_HELP;
+  if (topic === 'embed') return EMBED_HELP;
+  if (topic === 'merge') return MERGE_HELP;
   return MAIN_HELP;
 }
+
+/** @internal `dvme embed --help`. */
+export const EMBED_HELP = `Usage:
+  dvme embed --data <folder|manifest|npz> (--model <model.json> | --backbone <name>) --out <dir> [options]
+
+Data:
+  --data <path>           An image folder (<dir>/<class>/<image>, or <dir>/<split>/<class>/<image>),
+                          a .csv manifest (header: path,label[,split] or path,labels with
+                          |-separated names for multi-label), a .json manifest, or a MedMNIST .npz.
+                          Images: PNG (16-bit kept at full depth), JPEG, DICOM (.dcm).
+  --classes <a,b,...>     Class names in label order; other labels are errors (default: the
+                          labels found, sorted; numerically when all are integers)
+  --window <w>            16-bit PNG / DICOM to 0-1: file (the DICOM window, else min-max;
+                          default), minmax, full, or <center>,<width> (e.g. 40,400)
+  --on-error <e>          fail (default) or skip: leave out missing / unreadable images and
+                          unknown labels, list them in the manifest and on stderr
+  --val <f>, --test <f>   Give images without a split a seeded, label-stratified val / test
+                          split of these fractions (default 0: all train)
+  --seed <n>              Seed of those splits (default 0)
+
+Backbone:
+  --model <path|URL>      A tfjs model.json; with --embedding-layer <l>, --mean <r,g,b> and
+                          --std <r,g,b> (default 0,0,0 and 1,1,1: pixels / 255)
+  --backbone <name>       A registry backbone (its own preprocessing); --offline: cache only
+  --batch-size <n>        Images per forward pass (default 16)
+  --chunk <n>             Images read and decoded at a time (default 256)
+
+Output and resuming:
+  --out <dir>             Folder of the embedding set; sharded runs write <dir>/shard-<i>-of-<n>.
+                          A folder that already holds this set is left alone (--force redoes it).
+  --cache-dir <dir>       Embedding cache (default ~/.cache/dvme/embeddings): every batch is kept
+                          as it is embedded, so a stopped run resumes. --no-cache: none.
+  --json                  Print a JSON summary (or { error }) on stdout; progress stays on stderr.
+
+Sharding (one slice per array-job task; merge with dvme merge):
+  --shard <i>/<n>         Embed shard i (from 0) of n: a contiguous slice of the dataset.
+  --shards <n>            Take the index from the environment: JOB_COMPLETION_INDEX
+                          (Kubernetes Indexed Job), else SLURM_ARRAY_TASK_ID (minus
+                          SLURM_ARRAY_TASK_MIN)
+  --shard-from-env <VAR>  ... or from this variable (AWS_BATCH_JOB_ARRAY_INDEX, ...)
+
+Exit codes: 0 the set is written (or already was); 1 a failure (data, model, I/O);
+2 a usage mistake. SOURCE_DATE_EPOCH fixes the manifest's "created" time.
+
+Example:
+  dvme embed --data xrays/labels.csv --model models/mobilenet_v2/model.json \\
+    --embedding-layer flatten_1 --out out/mobilenet --shard 0/4
+`;
+
+/** @internal `dvme merge --help`. */
+export const MERGE_HELP = `Usage:
+  dvme merge <shard folder or parent folder>... --out <dir> [--json]
+
+Joins the shards of a sharded dvme embed into the embedding set one unsharded run writes,
+byte for byte. A folder holding shard-<i>-of-<n> folders stands for all of them. Refuses
+(exit 1) shards of different backbones, fingerprints, datasets or shard counts, and missing
+or repeated shards.
+
+Example:
+  dvme merge out/mobilenet --out embeddings/mobilenet
+`;

@@ -1,8 +1,10 @@
 import { AbortError, DownloadError, DvmeError, InvalidArgumentError } from '../errors/index.js';
 import { DVME_VERSION } from '../version.js';
 import { parseCommand, type Command } from './args.js';
+import { embedCommand } from './embed-command.js';
 import { helpFor } from './help.js';
 import { evaluationCommand, type CliIo } from './linear-eval-command.js';
+import { mergeCommand } from './merge-command.js';
 import { reportCommand } from './report-command.js';
 
 /**
@@ -39,7 +41,7 @@ export function exitCodeOf(e: unknown): number {
  * are printed as one message, not a stack (dvme's messages say what went wrong and how to fix
  * it); with `--json` stdout also gets `{"error": {name, message, exitCode}}`.
  */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   let command: Command;
   const json = argv.includes('--json');
   const fail = (name: string, e: unknown, code: number): number => {
@@ -52,7 +54,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return code;
   };
   try {
-    command = parseCommand(argv);
+    command = parseCommand(argv, env);
   } catch (e) {
     return fail('dvme', e, EXIT.usage);
   }
@@ -65,7 +67,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT.ok;
   }
   try {
-    if (command.kind === 'report') await reportCommand(command.config, { ...io, argv });
+    if (command.kind === 'embed') {
+      const summary = await embedCommand(command.config, io, env);
+      if (command.config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+    } else if (command.kind === 'merge') {
+      const summary = await mergeCommand(command.config, io);
+      if (command.config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+    } else if (command.kind === 'report') await reportCommand(command.config, { ...io, argv });
     else await evaluationCommand(command.kind, command.config, { ...io, argv });
     return EXIT.ok;
   } catch (e) {

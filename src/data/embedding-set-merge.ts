@@ -102,21 +102,19 @@ export function mergeEmbeddingSets(sets: readonly EmbeddingSet[]): EmbeddingSet 
   let at = 0;
   for (const { manifest: m } of ordered) {
     const s = m.shard!;
-    // start and total count the dataset's images, skipped ones included.
-    const listed = m.rows.length + (m.skipped?.length ?? 0);
+    // start and total count the dataset's images; each shard starts where shardRange puts it
+    // (its length is not checked: a shard lists the images it skipped, and shard 0 also those
+    // left out when the dataset was listed).
     const want = s.total !== undefined ? shardRange(s.total, s.index, s.count) : undefined;
-    const wrongTotal = s.total !== undefined && s.total !== (first.shard?.total ?? s.total);
-    if (wrongTotal || (want && (want.start !== at || want.end - want.start !== listed)) || (s.start !== undefined && s.start !== at)) {
+    const wrongTotal = s.total !== expectedTotal;
+    if (wrongTotal || (want && want.start !== s.start) || (s.start !== undefined && s.start < at)) {
       throw new ProvenanceMismatchError(
-        `mergeEmbeddingSets: shard ${s.index} of ${s.count} holds images ${s.start ?? '?'}..${(s.start ?? 0) + listed} of ${s.total ?? '?'}, ` +
-          `but it should start at image ${at}${want ? ` and hold ${want.end - want.start}` : ''}. A shard was cut short or comes from another run; run it again.`,
+        `mergeEmbeddingSets: shard ${s.index} of ${s.count} starts at image ${s.start ?? '?'} of ${s.total ?? '?'}, but shard ${s.index} of ` +
+          `${s.count} over ${expectedTotal ?? '?'} images starts at ${want?.start ?? at}. It comes from another run; run it again.`,
         { field: 'shard.start' },
       );
     }
-    at += listed;
-  }
-  if (expectedTotal !== undefined && at !== expectedTotal) {
-    throw new ProvenanceMismatchError(`mergeEmbeddingSets: the shards hold ${at} images, but the dataset has ${expectedTotal}; a shard was cut short. Run it again.`, { field: 'shard.total' });
+    at = s.start ?? at;
   }
   const dim = first.backbone.dim;
   const data = new Float32Array(total * dim);

@@ -136,7 +136,9 @@ export function listJson(where: string, text: string): RawListing {
       throw new DatasetError(`${where}: items[${i}] has no path; each item is { path: string, label?, labels?, split? }.`);
     }
     const name = (x: unknown): string => {
-      if (typeof x === 'string' || (typeof x === 'number' && Number.isInteger(x))) return String(x);
+      if (typeof x === 'string') return x;
+      // An index into the manifest's own classes names that class.
+      if (typeof x === 'number' && Number.isInteger(x)) return classes && x >= 0 && x < (classes as string[]).length ? (classes as string[])[x]! : String(x);
       throw new DatasetError(`${where}: items[${i}] has label ${JSON.stringify(x)}; labels are class names or integer indices.`);
     };
     let names: string[] | undefined;

@@ -8,7 +8,8 @@ import type { DecodedImage } from '../image/images.js';
 import { textSha256 } from '../backbone/text-sha256.js';
 import { checkWindow, type IntensityWindow } from '../medical-image/window.js';
 import { decodeMedicalImage } from './decode-dataset-image.js';
-import { listCsv, listFolder, listJson, type RawListing } from './dataset-source.js';
+import { listCsv, listFolder, listJson } from './dataset-source.js';
+import { resolveLabels, type Resolved } from './resolve-labels.js';
 import { assignSplits, type SplitFractions } from './dataset-splits.js';
 
 /**
@@ -75,57 +76,21 @@ export interface ImageDatasetOptions {
   readonly window?: IntensityWindow;
 }
 
-/** What {@link ImageDataset.load} returns: the images read, their item indices, what was skipped. */
+/**
+ * What {@link ImageDataset.load} returns: the images read, their item indices, what was skipped.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { LoadedImages } from 'dvme';
+ * declare const loaded: LoadedImages;
+ * loaded.images.length + loaded.skipped.length; // the number of indices asked for
+ * ```
+ */
 export interface LoadedImages {
   readonly images: DecodedImage[];
   readonly indices: number[];
   readonly skipped: SkippedImage[];
-}
-
-type Resolved = { items: ImageDatasetItem[]; classes: string[]; skipped: SkippedImage[] };
-
-function resolveLabels(listing: RawListing, options: ImageDatasetOptions, where: string): Resolved {
-  const given = options.classes ?? listing.classes;
-  let classes: string[];
-  if (given) classes = [...given];
-  else {
-    const names = [...new Set(listing.items.flatMap((i) => i.names ?? []))];
-    const numeric = names.length > 0 && names.every((n) => /^\d+$/.test(n));
-    classes = numeric
-      ? Array.from({ length: Math.max(...names.map(Number)) + 1 }, (_, i) => String(i))
-      : names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  }
-  const index = new Map(classes.map((c, i) => [c, i]));
-  const skipped: SkippedImage[] = [];
-  const items: ImageDatasetItem[] = [];
-  for (const raw of listing.items) {
-    const unknown = (raw.names ?? []).filter((n) => !index.has(n));
-    if (unknown.length > 0) {
-      const reason =
-        `label ${JSON.stringify(unknown[0])} of ${JSON.stringify(raw.id)} is not a class of ${where} ` +
-        `(classes: ${classes.slice(0, 20).join(', ')}${classes.length > 20 ? ', ...' : ''}). Fix the label, add it to classes, or pass onError: 'skip'.`;
-      if (options.onError === 'skip') {
-        skipped.push({ id: raw.id, reason });
-        continue;
-      }
-      throw new DatasetError(reason, { item: raw.id });
-    }
-    let label: number | number[] | undefined;
-    if (raw.names !== undefined) {
-      if (listing.multiLabel) {
-        const v = new Array<number>(classes.length).fill(0);
-        for (const n of raw.names) v[index.get(n) as number] = 1;
-        label = v;
-      } else label = index.get(raw.names[0] as string);
-    }
-    items.push({ id: raw.id, ...(raw.path !== undefined ? { path: raw.path } : {}), ...(label !== undefined ? { label } : {}), ...(raw.split ? { split: raw.split } : {}) });
-  }
-  const ids = new Set<string>();
-  for (const it of items) {
-    if (ids.has(it.id)) throw new DatasetError(`${where} lists ${JSON.stringify(it.id)} twice; list each image once.`, { item: it.id });
-    ids.add(it.id);
-  }
-  return { items, classes, skipped };
 }
 
 /**

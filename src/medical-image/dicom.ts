@@ -52,7 +52,16 @@ function loadDicomParser(): Promise<Parser> {
   return loading;
 }
 
-/** True when `bytes` start like a DICOM Part 10 file (128-byte preamble, then 'DICM'). */
+/**
+ * True when `bytes` start like a DICOM Part 10 file (128-byte preamble, then `DICM`).
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { isDicom } from 'dvme';
+ * isDicom(new Uint8Array(132)); // false: no 'DICM' at byte 128
+ * ```
+ */
 export function isDicom(bytes: Uint8Array): boolean {
   return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
 }
