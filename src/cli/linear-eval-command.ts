@@ -35,7 +35,7 @@ async function write(path: string, text: string): Promise<void> {
 function checkOut(flag: string, path: string | undefined, allowed: readonly string[]): string | undefined {
   if (path === undefined) return undefined;
   const ext = extname(path).toLowerCase();
-  if (!allowed.includes(ext)) throw new InvalidArgumentError(`--${flag} must end in ${allowed.join(', ')}; received ${JSON.stringify(path)}.`);
+  if (!allowed.includes(ext)) throw new InvalidArgumentError(`--${flag} must end in ${allowed.slice(0, -1).join(', ')}${allowed.length > 1 ? ' or ' : ''}${allowed.at(-1)}; received ${JSON.stringify(path)}.`);
   return ext;
 }
 
@@ -51,7 +51,7 @@ export async function evaluationCommand(
 ): Promise<ResultsDocument> {
   const started = performance.now();
   const log = (line: string) => io.stderr.write(`${line}\n`);
-  const outFormat = checkOut('out', config.out, command === 'fuse' ? ['.json', '.md'] : ['.json', '.md', '.csv']);
+  const outFormat = checkOut('out', config.out, command === 'fuse' ? ['.json', '.md'] : ['.md', '.csv', '.json']);
   checkOut('markdown', config.markdown, ['.md']);
   const backend = await io.initBackend();
   const backendName = `${backend.backend}${backend.package ? ` (${backend.package})` : ''}`;
