@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { MedMnistName } from '../data/medmnist.js';
 import type { ImageArray } from '../image/images.js';
 import type { ResultsRun, ResultsSource } from '../report/results-document.js';
@@ -70,7 +70,7 @@ export async function prepareInputs(config: LinearEvalConfig, progress: Progress
       val,
       test,
       classNames: e.classes,
-      data: { name: config.dataset ?? e.datasetSource, path: e.datasetSource, rows },
+      data: { name: config.dataset ?? basename(e.datasetSource, extname(e.datasetSource)), path: e.datasetSource, rows },
       sources: e.sources,
       notes: [],
       embedMs: performance.now() - started,
