@@ -158,11 +158,23 @@ export {
   type LinearEvaluationOptions,
   type LinearEvaluationResult,
   type LinearEvaluationRun,
+  type RunDetails,
   type SampleSubsetOptions,
   type Subset,
   type SubsetSize,
   type ToCsvOptions,
 } from './protocol/index.js';
+
+// Results files and the self-contained HTML report (`dvme report`).
+export {
+  createResultsDocument,
+  parseResultsDocument,
+  type ResultsDocument,
+  type ResultsRun,
+  type ResultsSource,
+} from './report/results-document.js';
+export { reportHtml, type ReportHtmlOptions } from './report/report-html.js';
+export { perClassMetrics, type ClassMetrics } from './report/per-class-metrics.js';
 
 // Data: embeddings as plain arrays, .npy / .npz, MedMNIST.
 export type { EmbeddingMatrix } from './data/embedding-matrix.js';

@@ -6,11 +6,16 @@ import type { EvaluationMetric } from '../protocol/evaluation-options.js';
 import type { SubsetSize } from '../protocol/subsets.js';
 import { parseEmbedArgs, parseMergeArgs, type EmbedConfig, type MergeConfig } from './embed-args.js';
 import { parseSources, type SourceSpec } from './embed-sources.js';
+import { parseEmbeddingSetSpecs, type EmbeddingSetSpec } from './embedding-set-inputs.js';
+import { FUSE_FLAGS, parseFuseOptions, parseReportArgs, type FuseConfig, type ReportConfig } from './fuse-args.js';
 
 /** @internal Everything `dvme linear-eval` was asked to do, checked, defaults filled in. */
 export interface LinearEvalConfig {
   readonly data: string | undefined;
-  readonly dataset: MedMnistName;
+  /** The MedMNIST dataset; absent when the inputs are saved embedding sets (`--embeddings`). */
+  readonly dataset: MedMnistName | undefined;
+  /** Saved embedding sets (`dvme embed` output), instead of `--dataset` and `--sources`. */
+  readonly embeddings: readonly EmbeddingSetSpec[] | undefined;
   readonly imageSize: MedMnistSize;
   readonly sources: readonly SourceSpec[];
   readonly embeddingLayer: string | undefined;
@@ -29,7 +34,11 @@ export interface LinearEvalConfig {
   readonly batchSize: number;
   readonly cacheDir: string | undefined;
   readonly out: string | undefined;
+  /** Also write the Markdown tables here (`--markdown`). */
+  readonly markdown: string | undefined;
   readonly offline: boolean;
+  /** Print the results document as JSON on stdout instead of the table. */
+  readonly json: boolean;
 }
 
 /** @internal What the command line asks for. */
@@ -37,10 +46,15 @@ export type Command =
   | { readonly kind: 'help'; readonly topic?: string }
   | { readonly kind: 'version' }
   | { readonly kind: 'linear-eval'; readonly config: LinearEvalConfig }
+  | { readonly kind: 'fuse'; readonly config: FuseConfig }
+  | { readonly kind: 'report'; readonly config: ReportConfig }
   | { readonly kind: 'embed'; readonly config: EmbedConfig }
   | { readonly kind: 'merge'; readonly config: MergeConfig };
 
-const LINEAR_EVAL_OPTIONS = {
+/** @internal The commands, for messages. */
+export const COMMANDS = ['embed', 'merge', 'linear-eval', 'fuse', 'report'] as const;
+
+export const LINEAR_EVAL_OPTIONS = {
   data: { type: 'string' },
   dataset: { type: 'string' },
   'image-size': { type: 'string' },
@@ -57,13 +71,16 @@ const LINEAR_EVAL_OPTIONS = {
   seed: { type: 'string' },
   'batch-size': { type: 'string' },
   'cache-dir': { type: 'string' },
+  embeddings: { type: 'string' },
   out: { type: 'string' },
+  markdown: { type: 'string' },
+  json: { type: 'boolean' },
   offline: { type: 'boolean' },
   standardize: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function integer(flag: string, text: string, min: number): number {
+export function integer(flag: string, text: string, min: number): number {
   const v = Number(text);
   if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < min) {
     throw new InvalidArgumentError(`--${flag} must be an integer >= ${min}; received ${JSON.stringify(text)}.`);
@@ -83,7 +100,7 @@ function triple(flag: string, text: string): [number, number, number] {
   return parts as [number, number, number];
 }
 
-function choice<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
+export function choice<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
   if (!allowed.includes(text as T)) {
     throw new InvalidArgumentError(`--${flag} must be one of ${allowed.join(', ')}; received ${JSON.stringify(text)}.`);
   }
@@ -133,40 +150,49 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     const config = parseMergeArgs(rest);
     return config ? { kind: 'merge', config } : { kind: 'help', topic: 'merge' };
   }
-  if (command !== 'linear-eval') {
-    throw new InvalidArgumentError(`Unknown command ${JSON.stringify(command)}. Commands: linear-eval, embed, merge. Run dvme --help.`);
+  if (command === 'report') return parseReportArgs(rest);
+  if (command !== 'linear-eval' && command !== 'fuse') {
+    throw new InvalidArgumentError(`Unknown command ${JSON.stringify(command)}. Commands: ${COMMANDS.join(', ')}. Run dvme --help.`);
   }
+  const options = command === 'fuse' ? { ...LINEAR_EVAL_OPTIONS, ...FUSE_FLAGS } : LINEAR_EVAL_OPTIONS;
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: [...rest], options: LINEAR_EVAL_OPTIONS, allowPositionals: false, strict: true }));
+    ({ values } = parseArgs({ args: [...rest], options, allowPositionals: false, strict: true }));
   } catch (e) {
-    throw new InvalidArgumentError(`${e instanceof Error ? e.message : String(e)}. Run dvme linear-eval --help for the options.`, { cause: e });
+    throw new InvalidArgumentError(`${e instanceof Error ? e.message : String(e)}. Run dvme ${command} --help for the options.`, { cause: e });
   }
-  if (values.help) return { kind: 'help', topic: 'linear-eval' };
+  if (values.help) return { kind: 'help', topic: command };
   const str = (k: keyof typeof LINEAR_EVAL_OPTIONS) => values[k] as string | undefined;
+  const embeddingsText = str('embeddings');
   const datasetText = str('dataset');
-  if (datasetText === undefined) {
-    throw new InvalidArgumentError(`--dataset is required: one of ${Object.keys(MEDMNIST_INFO).join(', ')}.`);
-  }
-  const dataset = choice('dataset', datasetText, Object.keys(MEDMNIST_INFO) as MedMnistName[]);
   const sourcesText = str('sources');
-  if (sourcesText === undefined) {
-    throw new InvalidArgumentError('--sources is required, e.g. --sources mobilenet=models/mobilenet/model.json,pixels');
+  if (embeddingsText !== undefined && sourcesText !== undefined) {
+    throw new InvalidArgumentError('Pass either --embeddings (saved embedding sets) or --sources (models to run on --dataset), not both.');
+  }
+  if (embeddingsText === undefined && datasetText === undefined) {
+    throw new InvalidArgumentError(
+      `--dataset is required (one of ${Object.keys(MEDMNIST_INFO).join(', ')}), or --embeddings name=<embedding-set folder>,... for saved embeddings.`,
+    );
+  }
+  const dataset = datasetText === undefined ? undefined : choice('dataset', datasetText, Object.keys(MEDMNIST_INFO) as MedMnistName[]);
+  if (embeddingsText === undefined && sourcesText === undefined) {
+    throw new InvalidArgumentError(
+      '--sources is required, e.g. --sources mobilenet=models/mobilenet/model.json,pixels (or --embeddings name=<embedding-set folder>,...)',
+    );
   }
   const solver = choice('solver', str('solver') ?? 'paper', ['paper', 'lbfgs'] as const);
-  return {
-    kind: 'linear-eval',
-    config: {
+  const config: LinearEvalConfig = {
       data: str('data'),
       dataset,
+      embeddings: embeddingsText === undefined ? undefined : parseEmbeddingSetSpecs(embeddingsText),
       imageSize: Number(choice('image-size', str('image-size') ?? '28', ['28', '64', '128', '224'])) as MedMnistSize,
-      sources: parseSources(sourcesText),
+      sources: sourcesText === undefined ? [] : parseSources(sourcesText),
       embeddingLayer: str('embedding-layer'),
       mean: triple('mean', str('mean') ?? '0,0,0'),
       std: triple('std', str('std') ?? '1,1,1'),
       sizes: sizes(str('sizes') ?? '50,500,all'),
       repeats: integer('repeats', str('repeats') ?? '5', 1),
-      metric: choice('metric', str('metric') ?? defaultMetric(dataset), ['quadraticKappa', 'kappa', 'auc', 'accuracy'] as const),
+      metric: choice('metric', str('metric') ?? (dataset ? defaultMetric(dataset) : 'auc'), ['quadraticKappa', 'kappa', 'auc', 'accuracy'] as const),
       solver,
       validation: validation(str('validation') ?? (solver === 'paper' ? 'val' : 'none')),
       pool: size('pool', str('pool') ?? 'all'),
@@ -174,8 +200,11 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
       batchSize: integer('batch-size', str('batch-size') ?? '16', 1),
       cacheDir: str('cache-dir'),
       out: str('out'),
+      markdown: str('markdown'),
       offline: values.offline === true,
+      json: values.json === true,
       standardize: values.standardize === true ? true : undefined,
-    },
   };
+  if (command === 'fuse') return { kind: 'fuse', config: parseFuseOptions(config, values) };
+  return { kind: 'linear-eval', config };
 }

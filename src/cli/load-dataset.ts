@@ -9,7 +9,7 @@ import type { LinearEvalConfig } from './args.js';
  * what to do about a wrong `--data`, a cache miss under `--offline` or no network.
  */
 export async function loadDataset(
-  config: Pick<LinearEvalConfig, 'dataset' | 'data' | 'imageSize' | 'offline'>,
+  config: Pick<LinearEvalConfig, 'data' | 'imageSize' | 'offline'> & { readonly dataset: MedMnistName },
   onProgress: (loaded: number, total: number | undefined) => void,
 ): Promise<MedMnist<MedMnistName>> {
   const { dataset, data, imageSize: size } = config;

@@ -1,36 +1,70 @@
-import { DvmeError, InvalidArgumentError } from '../errors/index.js';
+import { AbortError, DownloadError, DvmeError, InvalidArgumentError } from '../errors/index.js';
 import { DVME_VERSION } from '../version.js';
-import { parseCommand } from './args.js';
-import { EMBED_HELP, LINEAR_EVAL_HELP, MAIN_HELP, MERGE_HELP } from './help.js';
+import { parseCommand, type Command } from './args.js';
 import { embedCommand } from './embed-command.js';
-import { linearEvalCommand, type CliIo } from './linear-eval-command.js';
+import { helpFor } from './help.js';
+import { evaluationCommand, type CliIo } from './linear-eval-command.js';
 import { mergeCommand } from './merge-command.js';
+import { reportCommand } from './report-command.js';
 
 /**
- * @internal Runs the `dvme` command line and returns its exit code: 0 on success, 2 for a
- * usage mistake (with a pointer to `--help`), 1 for any other failure. Errors are printed as
- * one message, not a stack: dvme's messages say what went wrong and how to fix it.
+ * @internal The exit codes of `dvme` (listed in `dvme --help` and docs/cli.md): scripts may
+ * rely on them.
+ */
+export const EXIT = {
+  ok: 0,
+  /** Anything else: a bug, out of memory, a failure with no better code. */
+  failure: 1,
+  /** A usage mistake: unknown command or option, bad value, a path that cannot be read. */
+  usage: 2,
+  /** The input data is wrong: a malformed embedding set, mismatched sets, unreadable images or checkpoints. */
+  data: 3,
+  /** A download failed (network, HTTP status, checksum) or --offline had nothing cached. */
+  download: 4,
+  /** Interrupted (Ctrl-C / SIGINT, or aborted). */
+  interrupted: 130,
+} as const;
+
+const DATA_ERRORS = ['DATASET', 'EMBEDDING_SET_FORMAT', 'PROVENANCE_MISMATCH', 'CHECKPOINT_FORMAT', 'IMAGE_DECODE'];
+
+/** @internal The exit code of an error. */
+export function exitCodeOf(e: unknown): number {
+  if (AbortError.is(e)) return EXIT.interrupted;
+  if (InvalidArgumentError.is(e)) return EXIT.usage;
+  if (DownloadError.is(e)) return EXIT.download;
+  if (DvmeError.is(e) && DATA_ERRORS.includes(e.code)) return EXIT.data;
+  return EXIT.failure;
+}
+
+/**
+ * @internal Runs the `dvme` command line and returns its exit code (see {@link EXIT}). Errors
+ * are printed as one message, not a stack (dvme's messages say what went wrong and how to fix
+ * it); with `--json` stdout also gets `{"error": {name, message, exitCode}}`.
  */
 export async function runCli(argv: readonly string[], io: CliIo, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
-  let command: ReturnType<typeof parseCommand>;
+  let command: Command;
+  const json = argv.includes('--json');
+  const fail = (name: string, e: unknown, code: number): number => {
+    const known = DvmeError.is(e);
+    const message = e instanceof Error ? (known || code === EXIT.usage ? e.message : (e.stack ?? e.message)) : String(e);
+    io.stderr.write(`${name === 'dvme' ? '' : '\n'}${name}: ${message}\n`);
+    if (json) {
+      io.stdout.write(`${JSON.stringify({ error: { name: e instanceof Error ? e.name : 'Error', ...(DvmeError.is(e) ? { code: e.code } : {}), message: e instanceof Error ? e.message : String(e), exitCode: code } })}\n`);
+    }
+    return code;
+  };
   try {
     command = parseCommand(argv, env);
   } catch (e) {
-    io.stderr.write(`dvme: ${e instanceof Error ? e.message : String(e)}\n`);
-    // Scripts that asked for JSON get it for usage mistakes too.
-    if ((argv[0] === 'embed' || argv[0] === 'merge') && argv.includes('--json')) {
-      io.stdout.write(`${JSON.stringify({ error: { code: DvmeError.is(e) ? e.code : 'USAGE', message: e instanceof Error ? e.message : String(e) } })}\n`);
-    }
-    return 2;
+    return fail('dvme', e, EXIT.usage);
   }
   if (command.kind === 'help') {
-    const topics: Record<string, string> = { 'linear-eval': LINEAR_EVAL_HELP, embed: EMBED_HELP, merge: MERGE_HELP };
-    io.stdout.write((command.topic !== undefined && Object.hasOwn(topics, command.topic) ? topics[command.topic] : undefined) ?? MAIN_HELP);
-    return 0;
+    io.stdout.write(helpFor(command.topic));
+    return EXIT.ok;
   }
   if (command.kind === 'version') {
     io.stdout.write(`${DVME_VERSION}\n`);
-    return 0;
+    return EXIT.ok;
   }
   try {
     if (command.kind === 'embed') {
@@ -39,16 +73,10 @@ export async function runCli(argv: readonly string[], io: CliIo, env: Readonly<R
     } else if (command.kind === 'merge') {
       const summary = await mergeCommand(command.config, io);
       if (command.config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
-    } else await linearEvalCommand(command.config, io);
-    return 0;
+    } else if (command.kind === 'report') await reportCommand(command.config, { ...io, argv });
+    else await evaluationCommand(command.kind, command.config, { ...io, argv });
+    return EXIT.ok;
   } catch (e) {
-    const known = DvmeError.is(e);
-    io.stderr.write(`\ndvme ${command.kind}: ${e instanceof Error ? (known ? e.message : (e.stack ?? e.message)) : String(e)}\n`);
-    if ((command.kind === 'embed' || command.kind === 'merge') && command.config.json) {
-      const code = known ? e.code : 'INTERNAL';
-      io.stdout.write(`${JSON.stringify({ error: { code, message: e instanceof Error ? e.message : String(e) } })}\n`);
-    }
-    // A bad value found only now (a size above the pool, a wrong --out) is still a usage mistake.
-    return InvalidArgumentError.is(e) ? 2 : 1;
+    return fail(`dvme ${command.kind}`, e, exitCodeOf(e));
   }
 }

@@ -148,6 +148,13 @@ export interface LinearEvaluationOptions<T extends ProbeTask = ProbeTask> {
   readonly onProgress?: (done: number, total: number, label: string) => void;
   /** Stops between runs (and inside a `'paper'` fit) with an AbortError. */
   readonly signal?: AbortSignal;
+  /**
+   * Keep every run's test predictions and training history (and DVME's attention map) in its
+   * `details`, for ROC curves, confusion matrices and learning curves (`dvme report`). Costs
+   * one more prediction pass per run and memory of the size of the test set per run.
+   * @defaultValue `false`
+   */
+  readonly details?: boolean;
 }
 
 /** @internal The options, checked, with every default filled in. */

@@ -26,6 +26,7 @@ import {
   type LinearEvaluationRun,
 } from './linear-evaluation.js';
 import { evaluationDraws, summariseRuns } from './draws.js';
+import { runDetails } from './run-details.js';
 
 /**
  * The fusion models {@link runFusionEvaluation} can train: `'concat'` (a linear probe of the
@@ -366,17 +367,20 @@ async function fusionRun<T extends ProbeTask>(
     const value = testScore(estimator, options.metric, x, options.test.labels);
     const p = estimator.provenance;
     const training = p && 'training' in p ? p.training : undefined;
+    const wallMs = performance.now() - t0;
+    const details = options.details ? { details: runDetails(options.task, estimator, x, model === 'dvme' || model === 'dvme-source') } : {};
     return {
       seed,
       value,
       trainSize: train.length,
       validationSize: validation ? validation.x[sources[0]].shape[0] : 0,
-      wallMs: performance.now() - t0,
+      wallMs,
       epochs: training?.epochs ?? 0,
       bestEpoch: training?.bestEpoch ?? 0,
       ...(validation ? { validationValue: testScore(estimator, options.metric, validation.x, validation.y) } : {}),
       ...(p && 'chosen' in p ? { chosen: p.chosen.name } : {}),
       ...labelAucs(estimator, x, options.test.labels),
+      ...details,
     };
   } finally {
     estimator.dispose();

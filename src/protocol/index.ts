@@ -15,6 +15,7 @@ export type {
   LabelledEmbeddings,
   LinearEvaluationOptions,
 } from './evaluation-options.js';
+export type { RunDetails } from './run-details.js';
 export { formatMarkdown, toCsv } from './report.js';
 export type { FormatMarkdownOptions, ToCsvOptions } from './report.js';
 export { pixelFeatures } from './pixel-features.js';

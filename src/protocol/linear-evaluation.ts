@@ -15,6 +15,7 @@ import {
   type ResolvedEvaluation,
 } from './evaluation-options.js';
 import { evaluationDraws, summariseRuns } from './draws.js';
+import { runDetails, type RunDetails } from './run-details.js';
 import type { SubsetSize } from './subsets.js';
 
 /**
@@ -45,6 +46,8 @@ export interface LinearEvaluationRun {
   readonly validationValue?: number;
   /** Multilabel runs: the test AUC of every label (`NaN` where a label has one class), whose mean `value` is with `metric: 'auc'`. */
   readonly aucPerLabel?: readonly number[];
+  /** Test predictions, training history and attention map; only with `details: true`. */
+  readonly details?: RunDetails;
 }
 
 /**
@@ -210,7 +213,9 @@ async function oneRun<T extends ProbeTask>(
     const value = testScore(probe, options.metric, options.test.sources[source], options.test.labels);
     const validationValue = validation ? { validationValue: testScore(probe, options.metric, validation.x, validation.y) } : {};
     const perLabel = labelAucs(probe, options.test.sources[source], options.test.labels);
-    return { seed, value, trainSize: train.length, validationSize: validation ? validation.x.shape[0] : 0, wallMs: performance.now() - t0, ...validationValue, ...perLabel };
+    const wallMs = performance.now() - t0;
+    const details = options.details ? { details: runDetails(options.task, probe, options.test.sources[source], false) } : {};
+    return { seed, value, trainSize: train.length, validationSize: validation ? validation.x.shape[0] : 0, wallMs, ...validationValue, ...perLabel, ...details };
   } finally {
     probe.dispose();
   }

@@ -53,7 +53,7 @@ describe('dvme linear-eval data errors', () => {
 
   it('--offline without a cached copy says to run without --offline or to pass --data', async () => {
     const a = io();
-    expect(await runCli([...base, '--offline'], a.io)).toBe(1);
+    expect(await runCli([...base, '--offline'], a.io)).toBe(4);
     expect(a.err.join('')).toContain(
       `\ndvme linear-eval: retinamnist (28 px) is not in the download cache and --offline was given. ` +
         `Run once without --offline to download it from ${url}, or pass --data <path> to a retinamnist.npz you have.\n`,
@@ -64,7 +64,7 @@ describe('dvme linear-eval data errors', () => {
   it('no network says --offline and --data, not the library option offline: true', async () => {
     vi.stubGlobal('fetch', () => Promise.reject(new TypeError('fetch failed')));
     const a = io();
-    expect(await runCli(base, a.io)).toBe(1);
+    expect(await runCli(base, a.io)).toBe(4);
     expect(a.err.join('')).toContain(
       `\ndvme linear-eval: could not download retinamnist (28 px) from ${url} (fetch failed). ` +
         'Check the network, pass --data <path> to a retinamnist.npz you have, or --offline to use the download cache only.\n',
