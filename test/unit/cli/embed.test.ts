@@ -87,7 +87,7 @@ describe('dvme embed and dvme merge', () => {
     expect(d.err.join('')).toMatch(/JOB_COMPLETION_INDEX and SLURM_ARRAY_TASK_ID are not set/);
     const e = io();
     expect(await runCli(['embed', '--data', 'x', '--model', 'm.json', '--out', 'o', '--window', 'bright', '--json'], e.io, {})).toBe(2);
-    expect(JSON.parse(e.out.join(''))).toEqual({ error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/--window must be/) } });
+    expect(JSON.parse(e.out.join(''))).toMatchObject({ error: { code: 'INVALID_ARGUMENT', exitCode: 2, message: expect.stringMatching(/--window must be/) } });
   });
 
   it.skipIf(!haveData)('n shard processes merged equal one unsharded run, byte for byte (RetinaMNIST image folder)', async () => {
@@ -128,7 +128,7 @@ describe('dvme embed and dvme merge', () => {
     expect(JSON.parse(again.out.join('')).status).toBe('up-to-date');
     rmSync(join(sharded, 'shard-00001-of-00003'), { recursive: true });
     const missing = io();
-    expect(await runCli(['merge', sharded, '--out', join(tmp, 'bad'), '--json'], missing.io, {})).toBe(1);
+    expect(await runCli(['merge', sharded, '--out', join(tmp, 'bad'), '--json'], missing.io, {})).toBe(3);
     expect(JSON.parse(missing.out.join('')).error.code).toBe('PROVENANCE_MISMATCH');
     expect(missing.err.join('')).toMatch(/shard 1 of 3 is missing/);
   });
@@ -153,7 +153,7 @@ describe('dvme embed and dvme merge', () => {
     writeFileSync(join(broken, 'b', 'ok.png'), readFileSync(join(folder, set.manifest.rows[1]!.id)));
     writeFileSync(join(broken, 'b', 'bad.png'), 'not a png');
     const fail = io();
-    expect(await runCli(['embed', '--data', broken, '--model', model, '--out', join(tmp, 'b1'), '--no-cache'], fail.io, env)).toBe(1);
+    expect(await runCli(['embed', '--data', broken, '--model', model, '--out', join(tmp, 'b1'), '--no-cache'], fail.io, env)).toBe(3);
     expect(fail.err.join('')).toMatch(/b\/bad\.png/);
     const skip = io();
     expect(await runCli(['embed', '--data', broken, '--model', model, '--out', join(tmp, 'b2'), '--no-cache', '--on-error', 'skip', '--json'], skip.io, env)).toBe(0);

@@ -87,7 +87,7 @@ describe('dvme CLI', () => {
     const c = io();
     expect(await runCli([...base, '--out', join(tmp, 'r.json')], c.io)).toBe(0);
     const json = JSON.parse(readFileSync(join(tmp, 'r.json'), 'utf8'));
-    expect(json).toMatchObject({ kind: 'dvme.linear-evaluation', metric: 'auc', sources: ['pixels'] });
+    expect(json).toMatchObject({ kind: 'dvme.results', evaluation: { kind: 'dvme.linear-evaluation', metric: 'auc', sources: ['pixels'] } });
     // Same seed, same numbers, whatever the output format.
     expect(c.out.join('')).toBe(table);
   });
