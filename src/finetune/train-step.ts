@@ -19,7 +19,7 @@
  * s.step(images, targets, { weights, learningRate });
  * s.gradients(images, targets);        // { loss, grads: Map<variable name, Float32Array> }, no update (BN stats do move in 'train')
  * s.lossAndGradients(images, targets); // tensors, inside the caller's tf.tidy
- * s.params; s.optimizer; s.dispose();  // dispose frees the optimizer's moments only, never model or head
+ * s.params; s.optimizer; s.dispose();  // the optimizer is made on first use; dispose frees its moments only, never model or head
  * ```
  *
  * `images` is a preprocessed float32 `[b, h, w, 3]` batch; `targets` a float32 `[b, k]`
@@ -100,7 +100,9 @@ export function createFinetuneStep(init: FinetuneStepInit): FinetuneStep {
   const params = init.params ?? [...modelVariables(model), head.kernel, head.bias];
   // tf.variableGrads skips variables marked untrainable; the step trains exactly `params`.
   for (const p of params) p.trainable = true;
-  const optimizer = new AdamW(params, init.optimizer);
+  // Made on first use: callers that run their own optimizer never allocate its moments.
+  let made: AdamW | undefined;
+  const optimizer = (): AdamW => (made ??= new AdamW(params, init.optimizer));
   const baseLr = init.learningRate ?? 1e-3;
 
   const logits = (images: tf.Tensor4D, training: boolean): tf.Tensor2D =>
@@ -117,13 +119,15 @@ export function createFinetuneStep(init: FinetuneStepInit): FinetuneStep {
 
   return {
     params,
-    optimizer,
+    get optimizer() {
+      return optimizer();
+    },
     logits,
     lossAndGradients,
     step(images, targets, options = {}) {
       const loss = tf.tidy(() => {
         const r = lossAndGradients(images, targets, options.weights);
-        optimizer.step(r.grads, options.learningRate ?? baseLr);
+        optimizer().step(r.grads, options.learningRate ?? baseLr);
         return r.loss;
       });
       try {
@@ -142,6 +146,6 @@ export function createFinetuneStep(init: FinetuneStepInit): FinetuneStep {
         tf.dispose([r.loss, ...r.grads]);
       }
     },
-    dispose: () => optimizer.dispose(),
+    dispose: () => made?.dispose(),
   };
 }
