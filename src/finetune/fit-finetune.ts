@@ -28,10 +28,11 @@ export interface FinetuneFitInput extends FinetunedModel {
   readonly backbone: Backbone;
   readonly images: ImageRows;
   readonly train: { readonly rows: Int32Array; readonly targets: Targets; readonly weights: Float64Array | undefined };
-  readonly validation: { readonly rows: Int32Array; readonly targets: Targets } | undefined;
+  /** Validation rows of `images` (their own images, or held-out rows of the training images). */
+  readonly validation: { readonly rows: Int32Array; readonly targets: Targets; readonly images: ImageRows } | undefined;
   readonly outputs: number;
   readonly rng: Xoshiro128;
-  readonly augment: Augmentation | undefined;
+  readonly augment: { readonly transform: Augmentation; readonly random: () => number } | undefined;
   readonly onEpoch?: ((log: EpochLog) => void | Promise<void>) | undefined;
   readonly signal?: AbortSignal | undefined;
 }
@@ -83,7 +84,6 @@ async function phase(
   const wShape = fp.task === 'multiclass' ? [train.rows.length] : [train.rows.length, outputs];
   const wAll = train.weights ? tf.keep(tf.tensor(Float32Array.from(train.weights), wShape)) : undefined;
   if (wAll) owned.push(wAll);
-  const augRandom = input.augment && { transform: input.augment, random: () => uniform(input.rng) };
   const all = model.weights;
   const batches = Math.ceil(train.rows.length / hp.batchSize);
   return trainLoop({
@@ -97,10 +97,10 @@ async function phase(
           );
         }
         const local = idx.dataSync();
-        const x = images.batch(Array.from(local, (i) => train.rows[i] as number), augRandom);
+        const x = images.batch(Array.from(local, (i) => train.rows[i] as number), input.augment);
         return step.lossAndGradients(x, tf.gather(yAll, idx) as tf.Tensor2D, wAll && tf.gather(wAll, idx));
       },
-      validationProbabilities: () => probabilitiesOf(input, fp.task, images, input.validation?.rows ?? [], hp.batchSize),
+      validationProbabilities: () => probabilitiesOf(input, fp.task, input.validation?.images ?? images, input.validation?.rows ?? [], hp.batchSize),
       // Every weight, the batch norms' running statistics included: they change in training too.
       snapshot: () => [...all.map((w) => tf.clone(w.read())), tf.clone(head.kernel), tf.clone(head.bias)],
       restore: (s) => {
@@ -139,7 +139,9 @@ export async function fitFinetune(input: FinetuneFitInput): Promise<{ reports: T
       reports.push(report);
       history.push(...report.history);
     }
-    const report = await phase(input, fp.paper, { trainBackbone: fp.trainable !== 'head', batchNorm: fp.batchNorm, schedule: true }, owned);
+    // A frozen backbone ('head') also keeps its batch-norm statistics: its features stay the pretrained ones.
+    const head = fp.trainable === 'head';
+    const report = await phase(input, fp.paper, { trainBackbone: !head, batchNorm: head ? 'frozen' : fp.batchNorm, schedule: true }, owned);
     reports.push(report);
     const offset = history.length;
     history.push(...report.history.map((log) => ({ ...log, epoch: log.epoch + offset })));

@@ -41,8 +41,16 @@ export async function copyLayersModel(model: tfl.LayersModel): Promise<tfl.Layer
   const topology = model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'];
   const copy = await tfl.models.modelFromJSON({ modelTopology: topology } as tf.io.ModelJSON);
   try {
-    copy.setWeights(model.getWeights());
+    // Layer by layer and by name: a model's weight order depends on which layers are frozen.
     copy.trainable = true;
+    copy.layers.forEach((layer, i) => {
+      const from = new Map((model.layers[i] as tfl.layers.Layer).weights.map((w) => [w.originalName, w]));
+      for (const w of layer.weights) {
+        const src = from.get(w.originalName);
+        if (!src) throw new InvalidArgumentError(`copying the backbone: layer '${layer.name}' has no weight '${w.originalName}' in the original.`);
+        w.write(src.read());
+      }
+    });
     return copy;
   } catch (e) {
     copy.dispose();
