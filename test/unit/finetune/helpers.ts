@@ -8,7 +8,9 @@ export function tinyResNetBackbone(seed = 1): Backbone {
   // Deterministic weights: tfjs-layers draws its initial values from Math.random.
   for (const [i, w] of model.weights.entries()) {
     const [lo, hi] = /moving_variance|gamma/.test(w.originalName) ? [0.5, 1.5] : [-0.3, 0.3];
-    tf.tidy(() => w.write(tf.randomUniform(w.shape as number[], lo, hi, "float32", seed * 1000 + i)));
+    tf.tidy(() => {
+      w.write(tf.randomUniform(w.shape as number[], lo, hi, 'float32', seed * 1000 + i));
+    });
   }
   return Backbone.fromModel(model, { id: 'tiny-resnet', inputSize: 8, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] });
 }
