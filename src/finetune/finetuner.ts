@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError } from '../errors/index.js';
+import { BackendUnavailableError, InvalidArgumentError, ShapeError } from '../errors/index.js';
 // Named in TSDoc links only.
 import type { DisposedError, NonFiniteError, NotFittedError } from '../errors/index.js';
 import { Backbone } from '../backbone/backbone.js';
@@ -16,7 +16,7 @@ import { splitTargets, takeTargets } from '../training/rows.js';
 import { fitFinetune, initialHead, probabilitiesOf, type FinetunedModel } from './fit-finetune.js';
 import { imageRows } from './image-rows.js';
 import { resolveFineTunerOptions, type FineTunerHyperparameters, type FineTunerOptions } from './options.js';
-import { copyLayersModel, layersModelOf } from './trainable-copy.js';
+import { checkTrainingKernels, copyLayersModel, layersModelOf } from './trainable-copy.js';
 
 /**
  * Where a fitted {@link FineTuner} came from.
@@ -65,6 +65,21 @@ export interface FineTunerFitOptions<T extends ProbeTask> extends FitCallbacks {
    * @defaultValue none: see the `validationSplit` option (without either the training loss is monitored)
    */
   readonly validation?: { readonly images: ImageInput; readonly labels: LabelsFor<T> };
+}
+
+/**
+ * A tfjs error about a kernel the backend lacks (tfjs-backend-wasm 4.22 has no
+ * Conv2DBackpropFilter, so convolutions cannot train on it), as a typed error with the fix.
+ */
+function missingGradientKernel(owner: string, e: unknown): BackendUnavailableError | undefined {
+  const m = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(e instanceof Error ? e.message : '');
+  if (!m) return undefined;
+  return new BackendUnavailableError(
+    `${owner}: the tfjs backend '${m[2]}' has no '${m[1]}' kernel, which training this backbone needs ` +
+      "(tfjs-backend-wasm 4.22 cannot train convolutions). Train on the cpu backend (import '@tensorflow/tfjs-backend-cpu'; " +
+      "await tf.setBackend('cpu')), on webgl in a browser, or with tfjs-node; see docs/finetuning.md.",
+    { cause: e },
+  );
 }
 
 interface FineTunerState extends FinetunedModel {
@@ -138,6 +153,7 @@ export class FineTuner<T extends ProbeTask = ProbeTask> extends Estimator<T, Ima
     const owner = 'FineTuner.fit';
     const hp = this.hyperparameters;
     const source = layersModelOf(owner, this.backbone);
+    checkTrainingKernels(owner, source);
     const spec = this.backbone.config;
     const rows = imageRows(owner, images, spec);
     const n = rows.count;
@@ -216,7 +232,7 @@ export class FineTuner<T extends ProbeTask = ProbeTask> extends Estimator<T, Ima
     } catch (e) {
       model.dispose();
       if (head) tf.dispose([head.kernel, head.bias]);
-      throw e;
+      throw missingGradientKernel(owner, e) ?? e;
     }
   }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { DisposedError, InvalidArgumentError } from '../errors/index.js';
+import { BackendUnavailableError, DisposedError, InvalidArgumentError } from '../errors/index.js';
 import { backboneEngine, type Backbone } from '../backbone/backbone.js';
 import { trainableSourceOf } from '../backbone/engines/tfjs/trainable-source.js';
 import type { TfjsEmbeddingEngine } from '../backbone/engines/tfjs/tfjs-engine.js';
@@ -95,4 +95,34 @@ export function modelStages(model: tfl.LayersModel): ModelStages {
     for (const _w of l.trainableWeights) stage.push(of(l.name, i));
   });
   return { stage, count };
+}
+
+/** Gradient kernels that layers of these classes need, beyond the element-wise ones every backend has. */
+const GRADIENT_KERNELS: Readonly<Record<string, readonly string[]>> = {
+  Conv2D: ['Conv2DBackpropFilter', 'Conv2DBackpropInput'],
+  DepthwiseConv2D: ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'],
+  SeparableConv2D: ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'Conv2DBackpropFilter'],
+  MaxPooling2D: ['MaxPoolGrad'],
+  AveragePooling2D: ['AvgPoolGrad'],
+};
+
+/**
+ * @internal Throws a {@link BackendUnavailableError} with the fix, before any work, when the
+ * active backend lacks a gradient kernel the model's layers need (tfjs-backend-wasm 4.22 has
+ * no Conv2DBackpropFilter): a kernel missing halfway through a backward pass would leave the
+ * gradient tape's saved tensors behind.
+ */
+export function checkTrainingKernels(owner: string, model: tfl.LayersModel): void {
+  const backend = tf.getBackend();
+  const classes = new Set(model.layers.map((l) => l.getClassName()));
+  for (const c of classes) {
+    const missing = (GRADIENT_KERNELS[c] ?? []).find((k) => tf.getKernel(k, backend) === undefined);
+    if (missing) {
+      throw new BackendUnavailableError(
+        `${owner}: the tfjs backend '${backend}' has no '${missing}' kernel, which training this backbone's ${c} layers needs ` +
+          `(tfjs-backend-wasm 4.22 cannot train convolutions). Train on the cpu backend (import '@tensorflow/tfjs-backend-cpu'; ` +
+          "await tf.setBackend('cpu')), on webgl in a browser, or with tfjs-node; see docs/finetuning.md.",
+      );
+    }
+  }
 }
