@@ -15,12 +15,12 @@
  * fully convolutionally at `--input` px (28 px images upsampled; 224 is its native size and
  * much slower on the cpu backend). Sizes: S = 50, M = 500, F = all 1,080 training images.
  */
+// Training needs the cpu backend's gradient kernels (tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter).
 import '@tensorflow/tfjs-backend-cpu';
-import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Backbone, FineTuner, Probe, loadMedMnist, sampleSubset, type ImageArray } from 'dvme/node';
+import { Backbone, FineTuner, Probe, initBackend, loadMedMnist, sampleSubset, selectBackend, type ImageArray } from 'dvme/node';
 import { sharedData, sharedModels } from './shared.js';
 
 const { values } = parseArgs({
@@ -37,8 +37,9 @@ const sizes = (values.sizes as string).split(',');
 const repeats = Number(values.repeats);
 const input = Number(values.input);
 
-await tf.setBackend('cpu');
 const t0 = performance.now();
+// Embedding (for the probe) runs on wasm, which is faster; finetuning then switches to cpu.
+await initBackend();
 const dataFile = values.data as string;
 const { train, val, test } = await loadMedMnist('retinamnist', existsSync(dataFile) ? { path: dataFile } : {});
 const backbone = await Backbone.fromTfjs(values.model as string, {
@@ -66,6 +67,8 @@ const rowsOf = (z: Float32Array, idx?: Int32Array) => {
   const n = idx ? idx.length : z.length / dim;
   return Array.from({ length: n }, (_, i) => Array.from(z.subarray((idx ? (idx[i] as number) : i) * dim, ((idx ? (idx[i] as number) : i) + 1) * dim)));
 };
+// Already registered by the import above; selectBackend activates it.
+await selectBackend('finetune-retina', [{ backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', load: () => Promise.resolve() }]);
 console.log(`embedded ${train.labels.length + val.labels.length + test.labels.length} images at ${input} px in ${((performance.now() - embedStart) / 1000).toFixed(0)} s`);
 
 const trainLabels = Array.from(train.labels as ArrayLike<number>);

@@ -76,7 +76,7 @@ function missingGradientKernel(owner: string, e: unknown): BackendUnavailableErr
   if (!m) return undefined;
   return new BackendUnavailableError(
     `${owner}: the tfjs backend '${m[2]}' has no '${m[1]}' kernel, which training this backbone needs ` +
-      "(tfjs-backend-wasm 4.22 cannot train convolutions). Train on the cpu backend (import '@tensorflow/tfjs-backend-cpu'; " +
+      "(tfjs-backend-wasm 4.22 cannot train convolutions). Train on the cpu backend (package tfjs-backend-cpu, then " +
       "await tf.setBackend('cpu')), on webgl in a browser, or with tfjs-node; see docs/finetuning.md.",
     { cause: e },
   );

@@ -120,7 +120,7 @@ export function checkTrainingKernels(owner: string, model: tfl.LayersModel): voi
     if (missing) {
       throw new BackendUnavailableError(
         `${owner}: the tfjs backend '${backend}' has no '${missing}' kernel, which training this backbone's ${c} layers needs ` +
-          `(tfjs-backend-wasm 4.22 cannot train convolutions). Train on the cpu backend (import '@tensorflow/tfjs-backend-cpu'; ` +
+          `(tfjs-backend-wasm 4.22 cannot train convolutions). Train on the cpu backend (package tfjs-backend-cpu, then ` +
           "await tf.setBackend('cpu')), on webgl in a browser, or with tfjs-node; see docs/finetuning.md.",
       );
     }

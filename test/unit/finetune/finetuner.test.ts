@@ -170,6 +170,30 @@ describe('FineTuner: options', () => {
     backbone.dispose();
   });
 
+  it('{ fromStage } with frozen batch norms trains only the later stages; every other option runs leak-free', async () => {
+    const backbone = tinyResNetBackbone();
+    const { images, labels } = toyImages(8);
+    type Internal = { current: { model: { getLayer(name: string): { getWeights(): { dataSync(): Float32Array }[] } } } };
+    const weightOf = (ft: FineTuner, layer: string) => Array.from((ft as unknown as Internal).current.model.getLayer(layer).getWeights()[0]?.dataSync() ?? []);
+    const original = (await backbone.embed(images, { as: 'array' })).data;
+    await leakFree(async () => {
+      const ft = await new FineTuner({
+        backbone, task: 'binary', ...quick, batchSize: 2, trainable: { fromStage: 4 }, batchNorm: 'frozen', layerDecay: 0.5, weightDecay: 0.01,
+        accumulate: 2, schedule: 'cosine', warmupEpochs: 1, labelSmoothing: 0.1, classWeight: 'balanced',
+      }).fit(images, labels);
+      const pretrained = await ft.toBackbone();
+      // Read the pretrained weights through a fresh copy: the stem and layer3 are as loaded, layer4 moved.
+      const head = new FineTuner({ backbone, task: 'binary', ...quick, trainable: 'head' });
+      await head.fit(images, labels);
+      expect(weightOf(ft, 'conv1')).toEqual(weightOf(head, 'conv1'));
+      expect(weightOf(ft, 'layer3.0.conv1')).toEqual(weightOf(head, 'layer3.0.conv1'));
+      expect(weightOf(ft, 'layer4.0.conv1')).not.toEqual(weightOf(head, 'layer4.0.conv1'));
+      expect((await pretrained.embed(images, { as: 'array' })).data).not.toEqual(original);
+      for (const x of [ft, head, pretrained]) x.dispose();
+    });
+    backbone.dispose();
+  });
+
   it('rejects bad options with the allowed values', () => {
     const backbone = tinyResNetBackbone();
     expect(() => new FineTuner({ backbone, task: 'binary', trainable: 'some' as never })).toThrow(/'all', 'head' or \{ fromStage/);
