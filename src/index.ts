@@ -106,7 +106,7 @@ export type { FitOrdinalThresholdsOptions, OrdinalThresholds } from './probe/ord
 // Finetuning: a backbone's layers and a linear head trained end to end on images, and the
 // augmentation contract its `augment` option takes.
 export { FineTuner, type FineTunerFitOptions, type FineTunerProvenance } from './finetune/finetuner.js';
-export type { FineTunerOptions, FineTunerTrainable } from './finetune/options.js';
+export type { FineTunerHyperparameters, FineTunerOptions, FineTunerTrainable } from './finetune/options.js';
 export type { Augmentation, AugmentImage } from './augment/augmentation.js';
 
 // Fusion: several backbones' embeddings combined (DVME, DME, concatenation).

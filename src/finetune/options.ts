@@ -11,7 +11,6 @@ import {
   checkValidationSplit,
   positiveInt,
   resolvePaperHyperparameters,
-  type PaperHyperparameters,
   type PaperTrainingOptions,
 } from '../training/paper-options.js';
 import { describe } from '../validation/describe.js';
@@ -135,23 +134,48 @@ export interface FineTunerOptions<T extends ProbeTask = ProbeTask> extends Paper
   readonly seed?: number;
 }
 
-/** @internal Every option resolved. */
+/**
+ * The options of a {@link FineTuner} with every default filled in (its `hyperparameters`),
+ * less the backbone and the augmentation, which it keeps as given.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import type { FineTunerHyperparameters } from 'dvme';
+ * const rate = (hp: FineTunerHyperparameters) => hp.paper.learningRate; // 1e-3, or 1e-4 for DINO
+ * ```
+ */
 export interface FineTunerHyperparameters<T extends ProbeTask = ProbeTask> {
+  /** The task. */
   readonly task: T;
+  /** See {@link FineTunerOptions}; `undefined` when not given. */
   readonly classes: readonly number[] | undefined;
+  /** See {@link FineTunerOptions}. */
   readonly trainable: FineTunerTrainable;
+  /** See {@link FineTunerOptions}. */
   readonly linearProbeEpochs: number;
+  /** See {@link FineTunerOptions}. */
   readonly layerDecay: number;
+  /** See {@link FineTunerOptions}. */
   readonly schedule: 'plateau' | 'cosine';
+  /** See {@link FineTunerOptions}. */
   readonly warmupEpochs: number;
+  /** See {@link FineTunerOptions}. */
   readonly weightDecay: number;
+  /** See {@link FineTunerOptions}. */
   readonly batchNorm: 'train' | 'frozen';
+  /** See {@link FineTunerOptions}. */
   readonly accumulate: number;
+  /** See {@link FineTunerOptions}. */
   readonly labelSmoothing: number;
+  /** See {@link FineTunerOptions}; `undefined` when not given. */
   readonly classWeight: ClassWeight | undefined;
+  /** See {@link FineTunerOptions}. */
   readonly seed: number;
+  /** See {@link PaperTrainingOptions}. */
   readonly validationSplit: number;
-  readonly paper: PaperHyperparameters;
+  /** The paper's protocol as this fine-tuner runs it (the defaults depend on the backbone). */
+  readonly paper: Readonly<Required<Omit<PaperTrainingOptions, 'validationSplit'>>>;
 }
 
 const KNOWN = new Set([
