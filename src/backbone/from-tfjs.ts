@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BackendUnavailableError, InvalidArgumentError, ShapeError } from '../errors/index.js';
 import type { EmbeddingModel } from './engines/tfjs/embedding-model.js';
-import { withTrainableSource } from './engines/tfjs/trainable-source.js';
+import { trainableSourceOf, withTrainableSource } from './engines/tfjs/trainable-source.js';
 import { textSha256 } from './text-sha256.js';
 import { tfjsWeightsKey } from './engines/tfjs/weights-key.js';
 import { closeNames, quoteList } from './close-names.js';
@@ -237,7 +237,10 @@ function loadGraph(owner: string, id: string, model: GraphModel, nodeNames: read
 
 /** The embedding cache's weights key: the loaded weights, hashed the first time a cache asks. */
 function withWeightsKey(loaded: LoadedTfjsModel, weightsKey: (() => Promise<string>) | undefined): LoadedTfjsModel {
-  return { ...loaded, model: { ...loaded.model, ...(weightsKey ? { weightsKey } : {}) } };
+  const model = { ...loaded.model, ...(weightsKey ? { weightsKey } : {}) };
+  // The copy keeps what the model offers for training.
+  const source = trainableSourceOf(loaded.model);
+  return { ...loaded, model: source ? withTrainableSource(model, source) : model };
 }
 
 /**

@@ -1,5 +1,6 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Backbone, DisposedError, FineTuner, InvalidArgumentError, NonFiniteError, ShapeError } from '../../../src/index.js';
 import { tinyResNetBackbone, toyImages } from './helpers.js';
@@ -92,5 +93,32 @@ describe('FineTuner: bad input', () => {
     expect(() => new FineTuner({ backbone: {} as Backbone, task: 'binary' })).toThrow(/backbone must be a Backbone/);
     expect(() => new FineTuner({ backbone, task: 'regression' as never })).toThrow(InvalidArgumentError);
     expect(() => new FineTuner({ backbone, task: 'binary', augment: 'flip' as never })).toThrow(/augment must be a function/);
+  });
+});
+
+describe('FineTuner: backbones that train', () => {
+  it('Backbone.fromTfjs of a LayersModel (cut at embeddingLayer) trains, and the loaded model stays as it was', async () => {
+    const net = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, name: 'conv' }),
+        tfl.layers.globalAveragePooling2d({ name: 'pool' }),
+        tfl.layers.dense({ units: 5, name: 'top' }),
+      ],
+    });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await net.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    net.dispose();
+    const backbone = await Backbone.fromTfjs(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts), { embeddingLayer: 'pool', mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] });
+    const { images, labels } = toyImages(8);
+    const before = (await backbone.embed(images, { as: 'array' })).data;
+    const ft = await new FineTuner({ backbone, task: 'binary', minEpochs: 2, maxEpochs: 2, batchSize: 4 }).fit(images, labels);
+    expect(ft.predictProba(images).length).toBe(8);
+    const trained = await ft.toBackbone();
+    expect(trained.embeddingDim).toBe(4);
+    expect((await trained.embed(images, { as: 'array' })).data).not.toEqual(before);
+    expect((await backbone.embed(images, { as: 'array' })).data).toEqual(before);
+    ft.dispose();
+    trained.dispose();
+    backbone.dispose();
   });
 });
