@@ -115,6 +115,11 @@ export type {
 export { applyOrdinalThresholds, expectedGrade, fitOrdinalThresholds } from './probe/ordinal-thresholds.js';
 export type { FitOrdinalThresholdsOptions, OrdinalThresholds } from './probe/ordinal-thresholds.js';
 
+// Finetuning: a backbone's layers and a linear head trained end to end on images (its
+// `augment` option takes the Augmentation transforms above).
+export { FineTuner, type FineTunerFitOptions, type FineTunerProvenance } from './finetune/finetuner.js';
+export type { FineTunerHyperparameters, FineTunerOptions, FineTunerTrainable } from './finetune/options.js';
+
 // Fusion: several backbones' embeddings combined (DVME, DME, concatenation).
 export { DynamicVisualMetaEmbedding } from './fusion/dynamic-visual-meta-embedding.js';
 export type { DvmeHyperparameters, DynamicVisualMetaEmbeddingOptions } from './fusion/dynamic-visual-meta-embedding.js';
