@@ -103,6 +103,12 @@ export type {
 export { applyOrdinalThresholds, expectedGrade, fitOrdinalThresholds } from './probe/ordinal-thresholds.js';
 export type { FitOrdinalThresholdsOptions, OrdinalThresholds } from './probe/ordinal-thresholds.js';
 
+// Finetuning: a backbone's layers and a linear head trained end to end on images, and the
+// augmentation contract its `augment` option takes.
+export { FineTuner, type FineTunerFitOptions, type FineTunerProvenance } from './finetune/finetuner.js';
+export type { FineTunerHyperparameters, FineTunerOptions, FineTunerTrainable } from './finetune/options.js';
+export type { Augmentation, AugmentImage } from './augment/augmentation.js';
+
 // Fusion: several backbones' embeddings combined (DVME, DME, concatenation).
 export { DynamicVisualMetaEmbedding } from './fusion/dynamic-visual-meta-embedding.js';
 export type { DvmeHyperparameters, DynamicVisualMetaEmbeddingOptions } from './fusion/dynamic-visual-meta-embedding.js';

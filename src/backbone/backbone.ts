@@ -40,6 +40,13 @@ export type { EmbedOptions } from './embed-options.js';
 
 const isOnnx = (engine: EmbeddingEngine): engine is OnnxEmbeddingEngine => engine.kind === 'onnx';
 
+const ENGINES = new WeakMap<Backbone, EmbeddingEngine>();
+
+/** @internal The engine of a backbone (for trainers, which copy its weights); dvme-internal. */
+export function backboneEngine(backbone: Backbone): EmbeddingEngine | undefined {
+  return ENGINES.get(backbone);
+}
+
 /**
  * A frozen image model that turns images into embeddings, with the preprocessing it was
  * trained with.
@@ -72,6 +79,7 @@ export class Backbone {
 
   private constructor(engine: EmbeddingEngine, config: BackboneConfig, loadReport?: CheckpointLoadReport) {
     this.#engine = engine;
+    ENGINES.set(this, engine);
     this.config = config;
     this.loadReport = loadReport;
   }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BackendUnavailableError, InvalidArgumentError, ShapeError } from '../errors/index.js';
 import type { EmbeddingModel } from './engines/tfjs/embedding-model.js';
+import { trainableSourceOf, withTrainableSource } from './engines/tfjs/trainable-source.js';
 import { textSha256 } from './text-sha256.js';
 import { tfjsWeightsKey } from './engines/tfjs/weights-key.js';
 import { closeNames, quoteList } from './close-names.js';
@@ -155,10 +156,13 @@ function loadLayers(owner: string, id: string, model: tfl.LayersModel, options: 
   const sub = output === model.outputs[0] ? model : tfl.model({ inputs: model.inputs, outputs: output });
   model.trainable = false;
   return {
-    model: {
-      forward: (x) => sub.predict(x, { batchSize: x.shape[0] }) as tf.Tensor,
-      dispose: () => model.dispose(),
-    },
+    model: withTrainableSource(
+      {
+        forward: (x) => sub.predict(x, { batchSize: x.shape[0] }) as tf.Tensor,
+        dispose: () => model.dispose(),
+      },
+      { model: sub },
+    ),
     id,
     embedding,
     embeddingDim,
@@ -220,7 +224,10 @@ function loadGraph(owner: string, id: string, model: GraphModel, nodeNames: read
   }
   const embeddingDim = embeddingWidth(owner, `node '${outputNode}'`, shape, () => `Its outputs: ${quoteList(model.outputNodes)}.`);
   return {
-    model: { forward, dispose: () => model.dispose() },
+    model: withTrainableSource(
+      { forward, dispose: () => model.dispose() },
+      { unavailable: 'it is a tfjs GraphModel (frozen, inference only); load a LayersModel export of it, or a checkpoint with Backbone.fromCheckpoint' },
+    ),
     id,
     embedding: `node:${outputNode}${shape.length === 4 ? '+avgpool' : ''}`,
     embeddingDim,
@@ -230,7 +237,10 @@ function loadGraph(owner: string, id: string, model: GraphModel, nodeNames: read
 
 /** The embedding cache's weights key: the loaded weights, hashed the first time a cache asks. */
 function withWeightsKey(loaded: LoadedTfjsModel, weightsKey: (() => Promise<string>) | undefined): LoadedTfjsModel {
-  return { ...loaded, model: { ...loaded.model, ...(weightsKey ? { weightsKey } : {}) } };
+  const model = { ...loaded.model, ...(weightsKey ? { weightsKey } : {}) };
+  // The copy keeps what the model offers for training.
+  const source = trainableSourceOf(loaded.model);
+  return { ...loaded, model: source ? withTrainableSource(model, source) : model };
 }
 
 /**

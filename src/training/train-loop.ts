@@ -69,6 +69,13 @@ export interface TrainableModel {
   restore(snapshot: readonly tf.Tensor[]): void;
 }
 
+/** @internal An optimizer the epoch loop can run instead of its Adam. */
+export interface LoopOptimizer {
+  /** One update with the batch's gradients (same order as the parameters), at rate `lr`. */
+  step(grads: readonly tf.Tensor[], lr: number): void;
+  dispose(): void;
+}
+
 /** @internal Everything the epoch loop needs. */
 export interface TrainLoopInput {
   readonly model: TrainableModel;
@@ -91,6 +98,17 @@ export interface TrainLoopInput {
   readonly onEpoch?: ((log: EpochLog) => void | Promise<void>) | undefined;
   readonly signal?: AbortSignal | undefined;
   /**
+   * Replaces the loop's Adam with another optimizer of `model.params` (the fine-tuner's AdamW
+   * with per-stage rates and gradient accumulation); the loop disposes it.
+   * @defaultValue PyTorch's Adam
+   */
+  readonly optimizer?: (params: readonly tf.Variable[]) => LoopOptimizer;
+  /**
+   * The learning rate of one batch, from the plateau schedule's rate (warmup, cosine decay).
+   * @defaultValue the plateau schedule's rate
+   */
+  readonly batchLearningRate?: (plateauLr: number, at: { readonly epoch: number; readonly batch: number; readonly batches: number }) => number;
+  /**
    * Longest run of work between two yields to the event loop, in milliseconds.
    * @defaultValue `50`
    */
@@ -111,7 +129,7 @@ export async function trainLoop(input: TrainLoopInput): Promise<TrainingReport> 
   const { model, rows: n, validation, hp, rng, signal } = input;
   const monitor: ProbeMonitor = validation ? hp.monitor : 'loss';
   const mode = monitorMode(monitor);
-  const adam = new Adam(model.params);
+  const adam: LoopOptimizer = input.optimizer ? input.optimizer(model.params) : new Adam(model.params);
   const early = new EarlyStopping<tf.Tensor[]>({
     mode,
     patience: hp.earlyStoppingPatience,
@@ -132,8 +150,10 @@ export async function trainLoop(input: TrainLoopInput): Promise<TrainingReport> 
     });
 
   /** One pass over the rows in a fresh seeded order; returns the epoch's mean loss. */
-  const trainEpoch = async (lr: number): Promise<number> => {
+  const trainEpoch = async (plateauLr: number, epoch: number): Promise<number> => {
     const order = permutation(n, rng);
+    const batches = Math.ceil(n / hp.batchSize);
+    const rate = input.batchLearningRate;
     const losses: tf.Scalar[] = [];
     let hostSum = 0;
     try {
@@ -141,6 +161,7 @@ export async function trainLoop(input: TrainLoopInput): Promise<TrainingReport> 
         await pause();
         signal?.throwIfAborted();
         const batch = order.subarray(start, Math.min(start + hp.batchSize, n));
+        const lr = rate ? rate(plateauLr, { epoch, batch: start / hp.batchSize, batches }) : plateauLr;
         const loss = step(batch, lr);
         if (input.epochLoss === 'device') {
           losses.push(loss);
@@ -166,7 +187,7 @@ export async function trainLoop(input: TrainLoopInput): Promise<TrainingReport> 
   try {
     for (let epoch = 1; epoch <= hp.maxEpochs; epoch++) {
       const lr = plateau.lr;
-      const loss = await trainEpoch(lr);
+      const loss = await trainEpoch(lr, epoch);
       if (!Number.isFinite(loss)) throw new NonFiniteError(input.diverged(loss, epoch));
       let value = loss;
       if (validation) {

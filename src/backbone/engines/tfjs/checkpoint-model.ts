@@ -9,6 +9,7 @@ import { buildVisionTransformer, type ViTConfig } from '../../arch/vit.js';
 import { CHECKPOINT_HEAD_KEYS } from '../../key-layouts.js';
 import type { EmbeddingModel } from './embedding-model.js';
 import { tfjsWeightsKey } from './weights-key.js';
+import { withTrainableSource } from './trainable-source.js';
 
 /** @internal An architecture and its config, as `Backbone.fromCheckpoint` resolved them. */
 export type CheckpointArchitecture =
@@ -66,12 +67,22 @@ export function tfjsCheckpointModel(init: TfjsCheckpointInit): EmbeddingModel & 
     // The folded weights in forward order after the config: the embedding cache's key.
     const topology = `resnet-folded:${JSON.stringify(arch.config)}`;
     const weightsKey = tfjsWeightsKey({ weights: folded.weights.map((t) => ({ read: () => t })), layers: [] }, topology);
-    return { forward: folded.forward, dispose: folded.dispose, ...(weightsKey ? { weightsKey } : {}) };
+    return withTrainableSource(
+      { forward: folded.forward, dispose: folded.dispose, ...(weightsKey ? { weightsKey } : {}) },
+      {
+        unavailable:
+          'its batch norms were folded into the convolutions (foldBatchNorm, the default for ResNets), so they cannot train; ' +
+          'load it with Backbone.fromCheckpoint(arch, source, { foldBatchNorm: false, engine: \'tfjs\' })',
+      },
+    );
   }
   const model = filledLayersModel(init);
-  return {
-    forward: (x: tf.Tensor4D) => model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor,
-    dispose: () => model.dispose(),
-    weightsKey: tfjsWeightsKey(model),
-  };
+  return withTrainableSource(
+    {
+      forward: (x: tf.Tensor4D) => model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor,
+      dispose: () => model.dispose(),
+      weightsKey: tfjsWeightsKey(model),
+    },
+    { model },
+  );
 }

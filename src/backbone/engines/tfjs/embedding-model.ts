@@ -4,6 +4,7 @@ import { isTensor } from '../../../image/images.js';
 // Named in the TSDoc below.
 import type { EmbeddingCache } from '../../../embedding-cache/embedding-cache.js';
 import { tfjsWeightsKey } from './weights-key.js';
+import { isLayersModel, withTrainableSource } from './trainable-source.js';
 
 /**
  * A model reduced to what embedding needs: a function from a preprocessed batch to
@@ -81,7 +82,11 @@ export function asEmbeddingModel(model: BackboneModel): EmbeddingModel {
       const frozen = m as { trainable?: boolean };
       if (typeof frozen.trainable === 'boolean') frozen.trainable = false;
       const weightsKey = tfjsWeightsKey(m);
-      return { forward: (x) => m.predict(x, { batchSize: x.shape[0] }) as tf.Tensor, dispose: () => void m.dispose(), ...(weightsKey ? { weightsKey } : {}) };
+      const wrapped: EmbeddingModel = { forward: (x) => m.predict(x, { batchSize: x.shape[0] }) as tf.Tensor, dispose: () => void m.dispose(), ...(weightsKey ? { weightsKey } : {}) };
+      return withTrainableSource(
+        wrapped,
+        isLayersModel(m) ? { model: m } : { unavailable: 'it wraps a tfjs GraphModel (frozen, inference only); load the model as a tfjs LayersModel' },
+      );
     }
   }
   throw new InvalidArgumentError(

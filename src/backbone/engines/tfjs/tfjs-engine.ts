@@ -26,6 +26,11 @@ export class TfjsEmbeddingEngine implements EmbeddingEngine {
     this.#dim = embeddingDim;
   }
 
+  /** The model it runs (for trainers, which copy its weights). */
+  get model(): EmbeddingModel {
+    return this.#model;
+  }
+
   get isDisposed(): boolean {
     return this.#disposed;
   }
