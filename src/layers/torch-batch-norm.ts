@@ -70,3 +70,10 @@ export class TorchBatchNorm extends tfjsBatchNormalization() {
     });
   }
 }
+
+// Registered under tfjs-layers' own class name, replacing its BatchNormalization when models are
+// deserialised (tfl.models.modelFromJSON, loadLayersModel): a copy of a ResNet made through
+// JSON, as FineTuner's trainable copy is, keeps PyTorch's running-variance update, and so does
+// any Keras model loaded with Backbone.fromTfjs (TensorFlow's fused batch norm also feeds its
+// moving variance the unbiased batch variance). Inference is unchanged.
+tf.serialization.registerClass(TorchBatchNorm as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

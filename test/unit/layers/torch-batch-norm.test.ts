@@ -76,3 +76,14 @@ describe('TorchBatchNorm', () => {
     layer.dispose();
   });
 });
+
+describe('TorchBatchNorm through JSON', () => {
+  it('is what tfjs-layers deserialises a BatchNormalization layer as, so model copies keep the PyTorch update', async () => {
+    const input = tfl.input({ shape: [2, 2, 4] });
+    const model = tfl.model({ inputs: input, outputs: tfl.layers.batchNormalization({ name: 'bn', ...ARGS }).apply(input) as tfl.SymbolicTensor });
+    const copy = await tfl.models.modelFromJSON({ modelTopology: model.toJSON(null, false) } as tf.io.ModelJSON);
+    expect(copy.getLayer('bn')).toBeInstanceOf(TorchBatchNorm);
+    model.dispose();
+    copy.dispose();
+  });
+});
