@@ -8,7 +8,6 @@
  * (default '64,224'), DVME_BENCH_MODELS (default 'resnet50,vit_small_patch16').
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { fileURLToPath } from 'node:url';
 import { buildResNet, RESNET50_CONFIG } from '../src/backbone/arch/resnet.js';
 import { buildVisionTransformer, VIT_SMALL_CONFIG } from '../src/backbone/arch/vit.js';
