@@ -151,6 +151,14 @@ function toTorchLayout(data: Float32Array, slot: Slot): Float32Array {
 }
 
 /**
+ * @internal Every weight of the model with its PyTorch key, and a function that puts values of
+ * the weight's shape (the weight itself, or its gradient) in PyTorch's layout.
+ */
+export function torchKeyedWeights(model: tfl.LayersModel): Array<{ key: string; variable: tfl.LayerVariable; toTorch(data: Float32Array): Float32Array }> {
+  return modelSlots(model).map((slot) => ({ key: slot.key, variable: slot.variable, toTorch: (data: Float32Array) => toTorchLayout(data, slot) }));
+}
+
+/**
  * @internal The model's weights as a PyTorch state dict (keys and layouts as
  * {@link loadTorchStateDict} reads them): what a model holds after a partial load, initial
  * values included.

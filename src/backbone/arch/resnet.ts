@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../../errors/index.js';
 import { imageInputShape, requirePositiveInteger } from './arch-config.js';
+import { TorchBatchNorm } from '../../layers/torch-batch-norm.js';
 
 /**
  * Hyperparameters of a Bottleneck ResNet, as torchvision's `ResNet(Bottleneck, layers)`.
@@ -51,8 +52,8 @@ export const RESNET50_CONFIG: Readonly<ResNetConfig> = Object.freeze({
 
 const EXPANSION = 4;
 // PyTorch's BatchNorm2d defaults. Its momentum 0.1 weights the new batch; Keras' 0.9 weights
-// the running value, so the two mean the same update rule during fine-tuning (except that
-// tfjs feeds running_var the biased batch variance where PyTorch uses the unbiased one).
+// the running value, so the two mean the same update rule during fine-tuning; TorchBatchNorm
+// feeds running_var the unbiased batch variance, as PyTorch does (tfjs-layers the biased one).
 const BN = { epsilon: 1e-5, momentum: 0.9 } as const;
 
 type Node = tfl.SymbolicTensor;
@@ -94,7 +95,7 @@ function conv(
 }
 
 function batchNorm(x: Node, name: string): Node {
-  return apply(tfl.layers.batchNormalization({ name, ...BN }), x);
+  return apply(new TorchBatchNorm({ name, ...BN }), x);
 }
 
 function relu(x: Node, name: string): Node {

@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { InvalidArgumentError } from '../errors/index.js';
+
+type BatchNormArgs = Parameters<typeof tfl.layers.batchNormalization>[0];
+type Kwargs = Record<string, unknown>;
+
+/** tfjs-layers' `BatchNormalization` class, which the package builds but does not export by name. */
+interface BatchNormalizationClass {
+  new (args?: BatchNormArgs): tfl.layers.Layer & { call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] };
+}
+
+function tfjsBatchNormalization(): BatchNormalizationClass {
+  // tfjs-layers registers its layer classes for deserialisation (on import, which the value
+  // import of tfl above guarantees); the map is public tfjs-core API.
+  void tfl.layers;
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization as unknown;
+  if (!Array.isArray(entry) || typeof entry[0] !== 'function') {
+    throw new Error('tfjs-layers has not registered BatchNormalization; import @tensorflow/tfjs-layers first.');
+  }
+  return entry[0] as BatchNormalizationClass;
+}
+
+/** The private state of tfjs-layers' BatchNormalization that training mode reads. */
+interface BatchNormState {
+  readonly axis: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly gamma: tfl.LayerVariable;
+  readonly beta: tfl.LayerVariable;
+  readonly movingMean: tfl.LayerVariable;
+  readonly movingVariance: tfl.LayerVariable;
+}
+
+/**
+ * @internal PyTorch's `nn.BatchNorm2d` over NHWC inputs: tfjs-layers' `BatchNormalization`
+ * (same class name, config, weights and inference kernel, so saved models, weight names and
+ * embedding-cache fingerprints are unchanged) whose training mode updates the running variance
+ * with the unbiased batch variance (`n / (n - 1)` times the biased one, `n` = values per
+ * channel), as PyTorch does; tfjs-layers feeds it the biased one. The batch is still normalised
+ * with the biased variance, as in both libraries. With `momentum` in Keras' sense (0.9 = PyTorch's
+ * 0.1): `running = momentum * running + (1 - momentum) * batch`.
+ */
+export class TorchBatchNorm extends tfjsBatchNormalization() {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const self = this as unknown as BatchNormState;
+    const axis = self.axis >= 0 ? self.axis : self.axis + x.rank;
+    if (kwargs.training !== true || axis !== x.rank - 1) return super.call(inputs, kwargs);
+    return tf.tidy(() => {
+      const axes = x.shape.map((_, i) => i).slice(0, -1);
+      const n = axes.reduce((p, a) => p * x.shape[a], 1);
+      if (n < 2) {
+        throw new InvalidArgumentError(
+          `${this.name}: batch norm in training mode needs more than 1 value per channel (PyTorch's rule); ` +
+            `received input shape [${x.shape.join(', ')}]. Train with a batch of at least 2 or freeze the batch-norm statistics.`,
+        );
+      }
+      const { mean, variance } = tf.moments(x, axes);
+      const normed = tf.batchNorm(x, mean, variance, self.beta.read(), self.gamma.read(), self.epsilon);
+      const m = self.momentum;
+      const update = (v: tfl.LayerVariable, batch: tf.Tensor): void => {
+        tf.tidy(() => {
+          v.write(tf.add(tf.mul(v.read(), m), tf.mul(batch, 1 - m)));
+        });
+      };
+      update(self.movingMean, mean);
+      update(self.movingVariance, tf.mul(variance, n / (n - 1)));
+      return normed;
+    });
+  }
+}
+
+// Registered under tfjs-layers' own class name, replacing its BatchNormalization when models are
+// deserialised (tfl.models.modelFromJSON, loadLayersModel): a copy of a ResNet made through
+// JSON, as FineTuner's trainable copy is, keeps PyTorch's running-variance update, and so does
+// any Keras model loaded with Backbone.fromTfjs (TensorFlow's fused batch norm also feeds its
+// moving variance the unbiased batch variance). Inference is unchanged.
+tf.serialization.registerClass(TorchBatchNorm as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+type Info = tf.TensorInfo;
+type Attrs = Record<string, unknown>;
+type Run = (name: string, inputs: Record<string, Info>, attrs?: Attrs) => Info;
+
+/**
+ * @internal The gradient of a 2-D convolution with respect to its filter (tfjs-core's
+ * `Conv2DBackpropFilter`, NHWC, no dilation), built from a backend's own kernels as im2col and
+ * one matrix product: the input is zero-padded (PadV2), every filter tap's strided window is
+ * cut out (StridedSlice) and the taps are stacked along channels (Concat), giving the
+ * `[n * outH * outW, kh * kw * inC]` patch matrix whose product with the output gradient
+ * `[n * outH * outW, outC]` (BatchMatMul, transposed A) is the HWIO filter gradient. 1x1
+ * stride-1 convolutions (most of a ResNet bottleneck) need no patches at all.
+ *
+ * tfjs-backend-wasm 4.22 ships no `Conv2DBackpropFilter`, so convolutions cannot train on it
+ * as shipped; this runs on its XNNPACK-backed matrix product instead.
+ */
+export function conv2dBackpropFilterVia(run: Run, dispose: (info: Info) => void, x: Info, dy: Info, attrs: Attrs): Info {
+  const { strides, pad, dimRoundingMode, filterShape } = attrs as {
+    strides: [number, number] | number;
+    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    filterShape: [number, number, number, number];
+  };
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') {
+    throw new Error(`Conv2DBackpropFilter via im2col supports NHWC only; received ${String(attrs.dataFormat)}.`);
+  }
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const { batchSize: n, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
+  const { top, bottom, left, right } = info.padInfo;
+  const temps: Info[] = [];
+  const keep = (t: Info): Info => (temps.push(t), t);
+  try {
+    let cols: Info;
+    if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && top + bottom + left + right === 0) {
+      cols = x;
+    } else {
+      const padded = top + bottom + left + right === 0 ? x : keep(run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }));
+      const taps: Info[] = [];
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          const begin = [0, i, j, 0];
+          const end = [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, ci];
+          taps.push(keep(run('StridedSlice', { x: padded }, { begin, end, strides: [1, sh, sw, 1], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 })));
+        }
+      }
+      cols = taps.length === 1 ? taps[0] : keep(run('Concat', taps as unknown as Record<string, Info>, { axis: 3 })) // Concat takes an array;
+    }
+    const a = keep(run('Reshape', { x: cols }, { shape: [1, n * oh * ow, kh * kw * ci] }));
+    const b = keep(run('Reshape', { x: dy }, { shape: [1, n * oh * ow, co] }));
+    const product = keep(run('BatchMatMul', { a, b }, { transposeA: true, transposeB: false }));
+    return run('Reshape', { x: product }, { shape: [kh, kw, ci, co] });
+  } finally {
+    for (const t of temps) dispose(t);
+  }
+}
+
+const registered = new Set<string>();
+
+/**
+ * @internal Registers {@link conv2dBackpropFilterVia} as `Conv2DBackpropFilter` for `backendName`
+ * (default `'wasm'`) when that backend has none, so that convolutions train there. Idempotent;
+ * returns whether the kernel is (now) available.
+ */
+export function registerConv2dBackpropFilter(backendName = 'wasm'): boolean {
+  if (tf.getKernel('Conv2DBackpropFilter', backendName) !== undefined) return true;
+  if (registered.has(backendName)) return true;
+  const kernel = (name: string) => {
+    const k = tf.getKernel(name, backendName);
+    if (k === undefined) throw new Error(`Conv2DBackpropFilter via im2col needs the ${name} kernel of backend '${backendName}'.`);
+    return k.kernelFunc;
+  };
+  for (const name of ['PadV2', 'StridedSlice', 'Concat', 'Reshape', 'BatchMatMul']) {
+    if (tf.getKernel(name, backendName) === undefined) return false;
+  }
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const run: Run = (name, ins, a = {}) => kernel(name)({ inputs: ins, backend, attrs: a as tf.NamedAttrMap }) as Info;
+      const dispose = (t: Info) => void (backend as tf.KernelBackend).disposeData(t.dataId);
+      return conv2dBackpropFilterVia(run, dispose, inputs.x as Info, inputs.dy as Info, attrs as Attrs);
+    },
+  });
+  registered.add(backendName);
+  return true;
+}
