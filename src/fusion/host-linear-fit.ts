@@ -37,7 +37,7 @@ export async function fitLinearModelOnHost(input: FusionFitInput): Promise<Train
   const xVal = validation ? await concatRows(validation.x) : undefined;
   const products = await createRowProducts(await concatRows(x), xVal, d, k, hp.batchSize);
   const nVal = validation?.x[0].shape[0] ?? 0;
-  const trainer = new LinearHeadTrainer(task, products, init, input.targets, undefined, d, k, hp.batchSize, nVal);
+  const trainer = new LinearHeadTrainer(task, products, init, input.targets, input.weights, d, k, hp.batchSize, nVal);
   const report = await hostTrainLoop({
     model: trainer,
     rows: x[0].shape[0],
