@@ -1,18 +1,22 @@
 /**
- * Embedding throughput of MobileNetV2 (224 x 224, batch 16) in headless Chromium per tfjs
- * backend that starts there (wasm; WebGL, on SwiftShader without a GPU; WebGPU when the browser
- * gives an adapter), and in Node (dvme/node, wasm) in the same run, for comparison.
+ * Embedding throughput in headless Chromium and in Node, in one run, at 224 x 224, batch 16:
  *
- *   DVME_SHARED_DIR=/work/shared npm run bench:browser [-- --batches 3]
+ * - MobileNetV2 (the tfjs graph model under shared/models) per tfjs backend that starts in the
+ *   page (wasm; WebGL, on SwiftShader without a GPU; WebGPU when the browser gives an adapter),
+ *   and in Node (dvme/node, wasm);
+ * - ResNet-50 built by dvme from a checkpoint (`Backbone.fromCheckpoint('resnet50', ...)`, seeded
+ *   random weights from bench/resnet50-checkpoint.ts: speed does not depend on the values) on
+ *   the ONNX engine (onnxruntime-web's wasm provider in the page, onnxruntime-node in Node) and on
+ *   the tfjs engine (tfjs wasm in the page and in Node).
  *
- * Uses the browser suite's harness: dvme built as published, bundled by esbuild, the system
- * Chromium (test/browser/harness). The machine's load changes these figures: compare numbers
- * of one run only.
- */
+ *   DVME_SHARED_DIR=/work/shared npm run bench:browser [-- --batches 3] [-- --model resnet50]
+ *
+ * `--model` is `mobilenet`, `resnet50` or `all` (the default). */
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Backbone, initBackend } from '../src/node.js';
+import { ensureResNet50Checkpoint } from './resnet50-checkpoint.js';
 import { pngWith } from '../test/unit/platform/png-builder.js';
 import { bundle, copyTfjsWasm } from '../test/browser/harness/bundlers.js';
 import { launchChromium } from '../test/browser/harness/chromium.js';
@@ -24,6 +28,12 @@ const MODELS = join(process.env.DVME_SHARED_DIR ?? join(root, '../shared'), 'mod
 const PEERS = ['@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-converter', 'onnxruntime-web'];
 const at = process.argv.indexOf('--batches');
 const BATCHES = at > 0 ? Number(process.argv[at + 1]) : 3;
+const atModel = process.argv.indexOf('--model');
+const MODEL = atModel > 0 ? (process.argv[atModel + 1] as string) : 'all';
+if (!['mobilenet', 'resnet50', 'all'].includes(MODEL)) throw new Error(`--model is mobilenet, resnet50 or all; received ${MODEL}.`);
+const MOBILENET = MODEL !== 'resnet50';
+const RESNET = MODEL !== 'mobilenet';
+const checkpoint = RESNET ? ensureResNet50Checkpoint() : undefined;
 
 /** A 224 x 224 RGB picture (smooth gradients), as PNG bytes and as pixels. */
 function picture(seed: number) {
@@ -37,7 +47,7 @@ function picture(seed: number) {
 
 const pictures = [picture(1), picture(2), picture(3), picture(5)];
 const names = pictures.map((_, i) => `t${i}.png`);
-const results: Array<{ where: string; imagesPerSecond: number | string }> = [];
+const results: Array<{ model: string; where: string; imagesPerSecond: number | string }> = [];
 
 const pkg = await buildPackage();
 const app = makeApp(pkg, PEERS);
@@ -49,20 +59,39 @@ for (const f of ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jse
 mkdirSync(join(out, 'img'));
 pictures.forEach((p, i) => writeFileSync(join(out, 'img', names[i] as string), p.png));
 await bundle('esbuild', app, join(out, 'site'));
-const server = await serveStatic({ '/': join(out, 'site'), '/wasm/': join(out, 'wasm'), '/img/': join(out, 'img'), '/models/': MODELS });
+const mounts: Record<string, string> = { '/': join(out, 'site'), '/wasm/': join(out, 'wasm'), '/img/': join(out, 'img'), '/models/': MODELS };
+if (checkpoint) mounts['/ckpt/'] = dirname(checkpoint);
+const server = await serveStatic(mounts);
 const browser = await launchChromium();
 try {
-  for (const backend of ['wasm', 'webgl', 'webgpu']) {
+  const open = async (backend: string) => {
     const { page } = await openAndRead<unknown>(browser, `${server.url}/index.html?backends=${backend}`);
     const evaluate = <T>(method: string, ...args: unknown[]) =>
       page.evaluate(([m, a]) => (window as unknown as { dvmeTest: Record<string, (...x: unknown[]) => unknown> }).dvmeTest[m as string]!(...(a as unknown[])), [method, args] as const) as Promise<T>;
+    return { page, evaluate };
+  };
+  for (const backend of MOBILENET ? ['wasm', 'webgl', 'webgpu'] : []) {
+    const { page, evaluate } = await open(backend);
     try {
       const info = await evaluate<{ backend: string }>('init');
       // WebGL on SwiftShader is slow: one timed batch.
       const ips = await evaluate<number>('throughput', names, backend === 'webgl' ? 1 : BATCHES);
-      results.push({ where: `Chromium, ${info.backend}`, imagesPerSecond: ips });
+      results.push({ model: 'MobileNetV2', where: `Chromium, ${info.backend}`, imagesPerSecond: ips });
     } catch (e) {
-      results.push({ where: `Chromium, ${backend}`, imagesPerSecond: `did not start: ${(e as Error).message.split('\n')[0]}` });
+      results.push({ model: 'MobileNetV2', where: `Chromium, ${backend}`, imagesPerSecond: `did not start: ${(e as Error).message.split('\n')[0]}` });
+    }
+    await page.context().close();
+  }
+  for (const engine of RESNET ? ['onnx', 'tfjs'] : []) {
+    // tfjs on wasm for the tfjs engine; onnxruntime-web (wasm provider) for the ONNX engine.
+    const { page, evaluate } = await open('wasm');
+    try {
+      await evaluate('init');
+      const r = await evaluate<{ imagesPerSecond: number; engine: string; runtime: string; finite: boolean }>('checkpointThroughput', names, `/ckpt/${basename(checkpoint!)}`, engine, BATCHES);
+      if (!r.finite) throw new Error('the embeddings are not finite');
+      results.push({ model: 'ResNet-50', where: `Chromium, ${r.engine} engine, ${r.runtime}`, imagesPerSecond: r.imagesPerSecond });
+    } catch (e) {
+      results.push({ model: 'ResNet-50', where: `Chromium, ${engine} engine`, imagesPerSecond: `did not start: ${(e as Error).message.split('\n')[0]}` });
     }
     await page.context().close();
   }
@@ -73,13 +102,30 @@ try {
 }
 
 await initBackend();
-const backbone = await Backbone.fromTfjs(join(MODELS, 'mobilenet_v2_nsfwjs/model.json'), { embeddingLayer: 'flatten_1', mean: [0, 0, 0], std: [1, 1, 1] });
 const batch = Array.from({ length: 16 }, (_, i) => pictures[i % pictures.length]!.pixels);
-await backbone.embed(batch, { as: 'array', batchSize: 16 });
-const start = performance.now();
-for (let i = 0; i < BATCHES; i += 1) await backbone.embed(batch, { as: 'array', batchSize: 16 });
-results.push({ where: 'Node, dvme/node wasm', imagesPerSecond: (16 * BATCHES) / ((performance.now() - start) / 1000) });
-backbone.dispose();
 
-console.log(`MobileNetV2 224 x 224, batch 16, ${BATCHES} timed batches after one warm-up (load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)}):`);
-for (const r of results) console.log(`  ${r.where.padEnd(28)} ${typeof r.imagesPerSecond === 'number' ? `${r.imagesPerSecond.toFixed(1)} images/s` : r.imagesPerSecond}`);
+/** Images per second of `backbone` at batch 16, one warm-up batch first; disposes it. */
+async function nodeThroughput(backbone: Backbone): Promise<number> {
+  const warm = await backbone.embed(batch, { as: 'array', batchSize: 16 });
+  if (!Array.from(warm.data).every(Number.isFinite)) throw new Error('the embeddings are not finite');
+  const start = performance.now();
+  for (let i = 0; i < BATCHES; i += 1) await backbone.embed(batch, { as: 'array', batchSize: 16 });
+  const ips = (16 * BATCHES) / ((performance.now() - start) / 1000);
+  backbone.dispose();
+  return ips;
+}
+
+if (MOBILENET) {
+  const backbone = await Backbone.fromTfjs(join(MODELS, 'mobilenet_v2_nsfwjs/model.json'), { embeddingLayer: 'flatten_1', mean: [0, 0, 0], std: [1, 1, 1] });
+  results.push({ model: 'MobileNetV2', where: 'Node, dvme/node wasm', imagesPerSecond: await nodeThroughput(backbone) });
+}
+if (RESNET) {
+  const onnx = await Backbone.fromCheckpoint('resnet50', checkpoint!, { engine: 'onnx', onnx: { cache: false } });
+  const runtime = onnx.engine?.runtime ?? 'onnxruntime';
+  results.push({ model: 'ResNet-50', where: `Node, onnx engine, ${runtime}`, imagesPerSecond: await nodeThroughput(onnx) });
+  const tfjs = await Backbone.fromCheckpoint('resnet50', checkpoint!, { engine: 'tfjs' });
+  results.push({ model: 'ResNet-50', where: 'Node, tfjs engine, dvme/node wasm', imagesPerSecond: await nodeThroughput(tfjs) });
+}
+
+console.log(`224 x 224, batch 16, ${BATCHES} timed batches after one warm-up (load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)}):`);
+for (const r of results) console.log(`  ${r.model.padEnd(12)} ${r.where.padEnd(48)} ${typeof r.imagesPerSecond === 'number' ? `${r.imagesPerSecond.toFixed(2)} images/s` : r.imagesPerSecond}`);

@@ -90,6 +90,22 @@ window.dvmeTest = {
     for (let i = 0; i < batches; i += 1) await backbone.embed(batch, { as: 'array', batchSize: 16 });
     return (16 * batches) / ((performance.now() - start) / 1000);
   },
+  /**
+   * Images per second at batch 16 of `Backbone.fromCheckpoint('resnet50', url, { engine })`
+   * (one warm-up batch first), for bench/browser-throughput.ts.
+   */
+  async checkpointThroughput(names, url, engine, batches) {
+    const backbone = await dvme.Backbone.fromCheckpoint('resnet50', new URL(url, location.href).href, engine === 'onnx' ? { engine, onnx: { cache: false } } : { engine });
+    const { img } = await imageForms(names);
+    const batch = Array.from({ length: 16 }, (_, i) => img[i % img.length]);
+    const warm = await backbone.embed(batch, { as: 'array', batchSize: 16 });
+    const start = performance.now();
+    for (let i = 0; i < batches; i += 1) await backbone.embed(batch, { as: 'array', batchSize: 16 });
+    const imagesPerSecond = (16 * batches) / ((performance.now() - start) / 1000);
+    const report = { imagesPerSecond, engine: backbone.loadReport.engine.engine, runtime: backbone.engine?.runtime ?? tf.getBackend(), finite: Array.from(warm.data).every(Number.isFinite) };
+    backbone.dispose();
+    return report;
+  },
   /** The ONNX engine, the model given by a URL relative to the page. */
   async onnx(names, options) {
     const backbone = await dvme.Backbone.fromOnnx('onnx/resnet-tiny.onnx', options);
