@@ -92,7 +92,7 @@ export async function finetuneCommand(config: FinetuneConfig, io: CliIo): Promis
   const test = await loadSplit(dataset, rows.test, 'test', progress, log);
   progress.finish();
   const loadMs = performance.now() - started;
-  const backbone = await openBackbone(config);
+  const backbone = await openBackbone(config, { trainable: true });
   const labels = (l: Split['labels']) => l as unknown as LabelsFor<ProbeTask>;
   let ft: FineTuner<ProbeTask> | undefined;
   try {

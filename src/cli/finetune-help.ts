@@ -23,7 +23,8 @@ Data (as dvme embed takes it):
 Backbone:
   --model <path|URL>      A tfjs LayersModel model.json; with --embedding-layer <l>, --mean
                           <r,g,b> and --std <r,g,b> (default 0,0,0 and 1,1,1: pixels / 255)
-  --backbone <name>       A registry backbone (its own preprocessing); --offline: cache only
+  --backbone <name>       A registry backbone (its own preprocessing; checkpoints load on tfjs,
+                          batch norms unfolded, so they train); --offline: cache only
 
 Training (FineTuner options; defaults: the paper's):
   --task <t>              binary, multiclass or multilabel (default: the dataset's)
