@@ -42,8 +42,12 @@ async function loadSplit(dataset: ImageDataset, indices: number[], name: string,
     const loaded = await dataset.load(indices.slice(at, at + chunk));
     for (const s of loaded.skipped) log(`skipped ${s.id}: ${s.reason}`);
     loaded.images.forEach((image, k) => {
-      const label = dataset.items[loaded.indices[k] as number]?.label;
-      if (label === undefined) return;
+      const item = dataset.items[loaded.indices[k] as number];
+      const label = item?.label;
+      if (label === undefined) {
+        log(`left out ${item?.id ?? '?'}: it has no label`);
+        return;
+      }
       out.images.push(image);
       out.labels.push(typeof label === 'number' ? label : [...label]);
     });
@@ -154,7 +158,7 @@ export async function finetuneCommand(config: FinetuneConfig, io: CliIo): Promis
       repeats: 1,
       seed: config.seed,
       balanced: false,
-      validation: p.validation === 'given' ? 'given' : p.validation,
+      validation: p.validation,
       probeOptions: { ...rest, ...paper },
       sources: [name],
       sizes: [{ name: 'all', size: 'all' }],
