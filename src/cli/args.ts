@@ -6,6 +6,7 @@ import type { EvaluationMetric } from '../protocol/evaluation-options.js';
 import type { SubsetSize } from '../protocol/subsets.js';
 import { parseEmbedArgs, parseMergeArgs, type EmbedConfig, type MergeConfig } from './embed-args.js';
 import { parseSources, type SourceSpec } from './embed-sources.js';
+import { parseFinetuneArgs, type FinetuneConfig } from './finetune-args.js';
 import { parseEmbeddingSetSpecs, type EmbeddingSetSpec } from './embedding-set-inputs.js';
 import { FUSE_FLAGS, parseFuseOptions, parseReportArgs, type FuseConfig, type ReportConfig } from './fuse-args.js';
 
@@ -49,10 +50,11 @@ export type Command =
   | { readonly kind: 'fuse'; readonly config: FuseConfig }
   | { readonly kind: 'report'; readonly config: ReportConfig }
   | { readonly kind: 'embed'; readonly config: EmbedConfig }
-  | { readonly kind: 'merge'; readonly config: MergeConfig };
+  | { readonly kind: 'merge'; readonly config: MergeConfig }
+  | { readonly kind: 'finetune'; readonly config: FinetuneConfig };
 
 /** @internal The commands, for messages. */
-export const COMMANDS = ['embed', 'merge', 'linear-eval', 'fuse', 'report'] as const;
+export const COMMANDS = ['embed', 'merge', 'linear-eval', 'fuse', 'finetune', 'report'] as const;
 
 export const LINEAR_EVAL_OPTIONS = {
   data: { type: 'string' },
@@ -149,6 +151,10 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
   if (command === 'merge') {
     const config = parseMergeArgs(rest);
     return config ? { kind: 'merge', config } : { kind: 'help', topic: 'merge' };
+  }
+  if (command === 'finetune') {
+    const config = parseFinetuneArgs(rest);
+    return config ? { kind: 'finetune', config } : { kind: 'help', topic: 'finetune' };
   }
   if (command === 'report') return parseReportArgs(rest);
   if (command !== 'linear-eval' && command !== 'fuse') {

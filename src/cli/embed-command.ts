@@ -27,7 +27,8 @@ export interface EmbedSummary {
   readonly seconds: number;
 }
 
-async function openDataset(config: EmbedConfig): Promise<ImageDataset> {
+/** @internal Opens `--data` (folder, .csv / .json manifest or .npz) with `--val` / `--test` splits; shared by `dvme finetune`. */
+export async function openDataset(config: Pick<EmbedConfig, 'data' | 'onError' | 'window' | 'classes' | 'val' | 'test' | 'seed'>): Promise<ImageDataset> {
   let isDir: boolean;
   try {
     isDir = (await stat(config.data)).isDirectory();
@@ -44,8 +45,17 @@ async function openDataset(config: EmbedConfig): Promise<ImageDataset> {
   return config.val > 0 || config.test > 0 ? data.withSplits({ val: config.val, test: config.test, seed: config.seed }) : data;
 }
 
-async function openBackbone(config: EmbedConfig): Promise<Backbone> {
-  if (config.backbone !== undefined) return loadBackbone(config.backbone, { offline: config.offline });
+/**
+ * @internal Opens `--model` (a tfjs model.json) or `--backbone` (a registry name); shared by
+ * `dvme finetune`, which passes `trainable` (registry checkpoints then load on tfjs, unfolded).
+ */
+export async function openBackbone(
+  config: Pick<EmbedConfig, 'model' | 'backbone' | 'offline' | 'embeddingLayer' | 'mean' | 'std'>,
+  use: { readonly trainable?: boolean } = {},
+): Promise<Backbone> {
+  // To train, a registry checkpoint runs on tfjs-layers with its batch norms as built.
+  const train = use.trainable ? ({ engine: 'tfjs', foldBatchNorm: false } as const) : {};
+  if (config.backbone !== undefined) return loadBackbone(config.backbone, { offline: config.offline, ...train });
   return Backbone.fromTfjs(config.model as string, {
     ...(config.embeddingLayer ? { embeddingLayer: config.embeddingLayer } : {}),
     mean: config.mean ?? [0, 0, 0],

@@ -1,3 +1,5 @@
+import { FINETUNE_HELP } from './finetune-help.js';
+
 /** @internal `dvme --help`. */
 export const MAIN_HELP = `dvme: pretrained image backbones as medical image classifiers.
 
@@ -15,8 +17,11 @@ Commands:
   fuse          Fusion evaluation: concat, DME and the DVME variants against every single
                 source, on the same draws (the paper's Table 4), from saved embedding sets or
                 a MedMNIST dataset and models.
-  report        A results .json (from fuse or linear-eval --out) as one self-contained HTML
-                page: tables, ROC curves, confusion matrices, learning curves, attention maps.
+  finetune      Fine-tune a backbone end to end on a dataset (image folder, CSV / JSON
+                manifest, .npz), score it on the test split, write a results .json.
+  report        A results .json (from fuse, linear-eval or finetune --out) as one
+                self-contained HTML page: tables, ROC curves, confusion matrices, learning
+                curves, attention maps.
 
 Options:
   -h, --help      Show help (dvme <command> --help for the command's options).
@@ -153,6 +158,7 @@ export function helpFor(topic: string | undefined): string {
   if (topic === 'report') return REPORT_HELP;
   if (topic === 'embed') return EMBED_HELP;
   if (topic === 'merge') return MERGE_HELP;
+  if (topic === 'finetune') return FINETUNE_HELP;
   return MAIN_HELP;
 }
 

@@ -2,6 +2,7 @@ import { AbortError, DownloadError, DvmeError, InvalidArgumentError } from '../e
 import { DVME_VERSION } from '../version.js';
 import { parseCommand, type Command } from './args.js';
 import { embedCommand } from './embed-command.js';
+import { finetuneCommand } from './finetune-command.js';
 import { helpFor } from './help.js';
 import { evaluationCommand, type CliIo } from './linear-eval-command.js';
 import { mergeCommand } from './merge-command.js';
@@ -73,6 +74,8 @@ export async function runCli(argv: readonly string[], io: CliIo, env: Readonly<R
     } else if (command.kind === 'merge') {
       const summary = await mergeCommand(command.config, io);
       if (command.config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+    } else if (command.kind === 'finetune') {
+      await finetuneCommand(command.config, { ...io, argv });
     } else if (command.kind === 'report') await reportCommand(command.config, { ...io, argv });
     else await evaluationCommand(command.kind, command.config, { ...io, argv });
     return EXIT.ok;

@@ -70,7 +70,8 @@ export function reportHtml(doc: ResultsDocument, options: ReportHtmlOptions = {}
   const single = singleOf(doc);
   const fusion = fusionOf(doc);
   const dataset = doc.run.data.title ?? (doc.run.data.name || 'dvme');
-  const title = options.title ?? `${dataset}: ${fusion ? 'fusion' : 'linear'} evaluation`;
+  const finetune = doc.training === 'finetune';
+  const title = options.title ?? `${dataset}: ${finetune ? 'fine-tuning' : fusion ? 'fusion' : 'linear'} evaluation`;
   const models = reportModels(doc);
   const subtitle =
     `${metricName(single.metric)} on the test set · ${single.sizes.map((z) => z.name).join(' / ')} · ${single.repeats} repeats · ` +
@@ -82,7 +83,7 @@ export function reportHtml(doc: ResultsDocument, options: ReportHtmlOptions = {}
   );
   const nav = [
     ['table4', fusion ? 'Table 4' : 'Results'],
-    ['single', 'Single sources'],
+    ['single', finetune ? 'Fine-tuned backbone' : 'Single sources'],
     ['charts', 'Charts by size'],
     ['metadata', 'Run metadata'],
   ]
@@ -102,7 +103,7 @@ export function reportHtml(doc: ResultsDocument, options: ReportHtmlOptions = {}
 <nav>${nav}</nav>
 <main>
 ${section('table4', fusion ? 'Fusion models against the best single source (paper Table 4 layout)' : 'Results', table4Html(doc))}
-${section('single', 'Single sources (linear probes)', singleTableHtml(doc))}
+${section('single', finetune ? 'Fine-tuned backbone' : 'Single sources (linear probes)', singleTableHtml(doc))}
 ${section('charts', 'Charts by size', sizes.join('\n'))}
 ${section('metadata', 'Run metadata', metadataHtml(doc))}
 </main>

@@ -59,8 +59,11 @@ export function singleTableHtml(doc: ResultsDocument): string {
     ];
   });
   return (
-    `<p class="note">Linear probes (solver ${esc(single.solver)}), test-set ${esc(metricName(single.metric))}, ` +
-    `mean ± sample std over ${single.repeats} repeats.</p>` +
+    (doc.training === 'finetune'
+      ? `<p class="note">Backbone and linear head fine-tuned end to end (FineTuner), test-set ${esc(metricName(single.metric))}, ` +
+        `one run (no std).</p>`
+      : `<p class="note">Linear probes (solver ${esc(single.solver)}), test-set ${esc(metricName(single.metric))}, ` +
+        `mean ± sample std over ${single.repeats} repeats.</p>`) +
     table(['size', ...single.sources.map(esc)], rows, 'numbers')
   );
 }
@@ -127,8 +130,8 @@ export function metadataHtml(doc: ResultsDocument): string {
     ['base seed', String(single.seed)],
     ['class-balanced draws', String(single.balanced)],
     ['validation', esc(single.validation)],
-    ['probe solver', esc(single.solver)],
-    ['probe options', `<code>${esc(JSON.stringify(single.probeOptions))}</code>`],
+    doc.training === 'finetune' ? ['training', 'fine-tuned end to end (FineTuner)'] : ['probe solver', esc(single.solver)],
+    [doc.training === 'finetune' ? 'fine-tuning options' : 'probe options', `<code>${esc(JSON.stringify(single.probeOptions))}</code>`],
     ['fusion sources', fusion ? esc(fusion.fusionSources.join(', ')) : undefined],
     ['fusion training', fusion ? `<code>${esc(JSON.stringify(fusion.training))}</code>` : undefined],
     ['fusion inputs standardised', fusion ? String(fusion.standardize) : undefined],

@@ -91,6 +91,14 @@ export interface ResultsDocument {
   /** The test labels (one per row, or one 0/1 row per image for multilabel) and class names by label. */
   readonly test: { readonly labels: readonly number[] | readonly (readonly number[])[]; readonly classNames?: readonly string[] };
   readonly run: ResultsRun;
+  /**
+   * How the evaluation's models were trained: `'linear-probe'` (linear probes or fusion
+   * heads on frozen embeddings) or `'finetune'` (`dvme finetune`: the evaluation's one source
+   * is a backbone fine-tuned end to end, one run on size `all`; its probe options are the
+   * FineTuner's hyperparameters). The report's headings follow it.
+   * @defaultValue `'linear-probe'` (absent)
+   */
+  readonly training?: 'linear-probe' | 'finetune';
 }
 
 /** Rounds a probability to 6 decimals: the report needs no more, and the file shrinks by half. */
@@ -107,7 +115,8 @@ function compactRuns<T>(value: T): T {
 
 /**
  * Builds a {@link ResultsDocument}: the evaluation (probabilities rounded to 6 decimals), the
- * test labels as plain arrays and the run's metadata.
+ * test labels as plain arrays and the run's metadata. `options.training: 'finetune'` marks a
+ * `dvme finetune` document (see {@link ResultsDocument.training}).
  *
  * @remarks Since 0.1.0.
  * @throws {@link InvalidArgumentError} when `evaluation` is not a linear or fusion evaluation.
@@ -123,8 +132,13 @@ export function createResultsDocument(
   evaluation: FusionEvaluationResult | LinearEvaluationResult,
   test: { readonly labels: ArrayLike<number> | readonly ArrayLike<number>[]; readonly classNames?: readonly string[] },
   run: ResultsRun,
+  options: { readonly training?: 'linear-probe' | 'finetune' } = {},
 ): ResultsDocument {
   checkEvaluation(evaluation);
+  const training = options.training;
+  if (training !== undefined && training !== 'linear-probe' && training !== 'finetune') {
+    throw new InvalidArgumentError(`createResultsDocument: options.training must be 'linear-probe' or 'finetune'; received ${describe(training)}.`);
+  }
   const labels = Array.from(test.labels as ArrayLike<number | ArrayLike<number>>, (l) => (typeof l === 'number' ? l : Array.from(l)));
   return {
     kind: 'dvme.results',
@@ -132,6 +146,7 @@ export function createResultsDocument(
     evaluation: compactRuns(evaluation),
     test: { labels: labels as number[] | number[][], ...(test.classNames ? { classNames: [...test.classNames] } : {}) },
     run,
+    ...(training === 'finetune' ? { training } : {}),
   };
 }
 
@@ -187,6 +202,9 @@ export function parseResultsDocument(text: string): ResultsDocument {
     throw new InvalidArgumentError(`This results file has version ${describe(doc.version)}; this dvme reads version 1. Update dvme.`);
   }
   checkEvaluation(doc.evaluation);
+  if (doc.training !== undefined && doc.training !== 'linear-probe' && doc.training !== 'finetune') {
+    throw new InvalidArgumentError(`This results file's training is ${describe(doc.training)}; this dvme knows 'linear-probe' and 'finetune'. Update dvme.`);
+  }
   if (!doc.test || !Array.isArray(doc.test.labels)) {
     throw new InvalidArgumentError(`The results file has no test.labels array (received ${describe(doc.test)}); it is incomplete.`);
   }

@@ -48,6 +48,14 @@ export interface LoadBackboneOptions
   readonly embedding?: CheckpointEmbedding;
   /** Checkpoint entries: blocks of `'lastBlocksCls'`. @defaultValue the entry's `pretrained.lastBlocks` */
   readonly lastBlocks?: number;
+  /**
+   * Checkpoint entries: what runs the model (see `FromCheckpointOptions.engine`); `'tfjs'` with
+   * `foldBatchNorm: false` gives a backbone a `FineTuner` can train.
+   * @defaultValue `'auto'`
+   */
+  readonly engine?: FromCheckpointOptions['engine'];
+  /** Checkpoint entries on tfjs: fold ResNet batch norms at load (see `FromCheckpointOptions.foldBatchNorm`). @defaultValue `true` */
+  readonly foldBatchNorm?: boolean;
   /** tfjs entries: the embedding layer. @defaultValue the entry's `embeddingLayer` */
   readonly embeddingLayer?: string;
   /** Name of the backbone in messages and configs. @defaultValue the entry's name */
@@ -97,6 +105,8 @@ async function loadTorch(entry: TorchBackboneEntry, options: LoadBackboneOptions
     ...preprocessing(entry, options),
     embedding: options.embedding ?? entry.pretrained.embedding,
     ...(lastBlocks === undefined ? {} : { lastBlocks }),
+    ...(options.engine === undefined ? {} : { engine: options.engine }),
+    ...(options.foldBatchNorm === undefined ? {} : { foldBatchNorm: options.foldBatchNorm }),
     ...(options.signal ? { signal: options.signal } : {}),
   };
   return Backbone.fromCheckpoint(entry.arch, source, init);

@@ -108,6 +108,23 @@ describe('results documents', () => {
     expect(() => reportHtml(doc, { nBoot: -1 })).toThrow(InvalidArgumentError);
   });
 
+  it("mark fine-tuning documents with training 'finetune' (absent otherwise) and title the report after it", () => {
+    expect('training' in doc).toBe(false);
+    const single = doc.evaluation.kind === 'dvme.fusion-evaluation' ? doc.evaluation.single : doc.evaluation;
+    const ft = createResultsDocument(single, doc.test, doc.run, { training: 'finetune' });
+    expect(ft.training).toBe('finetune');
+    const back = parseResultsDocument(JSON.stringify(ft));
+    expect(back.training).toBe('finetune');
+    const page = reportHtml(back, { nBoot: 0 });
+    expect(page).toMatch(/<title>[^<]*: fine-tuning evaluation<\/title>/);
+    expect(page).toContain('Fine-tuned backbone');
+    expect(page).toContain('fine-tuned end to end (FineTuner)');
+    expect(page).not.toContain('Linear probes (solver');
+    expect(reportHtml(createResultsDocument(single, doc.test, doc.run), { nBoot: 0 })).toContain('Linear probes (solver');
+    expect(() => createResultsDocument(single, doc.test, doc.run, { training: 'lora' as never })).toThrow(/options.training must be 'linear-probe' or 'finetune'; received "lora"/);
+    expect(() => parseResultsDocument(JSON.stringify({ ...ft, training: 'lora' }))).toThrow(/training is "lora"/);
+  });
+
   it('round probabilities to 6 decimals and read NaN scores back as NaN', () => {
     const p = doc.evaluation.kind === 'dvme.fusion-evaluation' ? (doc.evaluation.fusion.concat.S.runs[0].details!.probabilities as number[][]) : [];
     for (const row of p) for (const v of row) expect(Math.round(v * 1e6) / 1e6).toBe(v);

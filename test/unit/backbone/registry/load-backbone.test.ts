@@ -115,6 +115,10 @@ describe('loadBackbone (checkpoint entries)', () => {
     });
     await loadBackbone('vit_base_patch16_224.dino', { source: FAKE_CHECKPOINT, embedding: 'lastBlocksCls' });
     expect(spy.mock.calls[1]![2]).toMatchObject({ embedding: 'lastBlocksCls' });
+    expect(spy.mock.calls[1]![2]).not.toHaveProperty('engine');
+    // A trainable load (dvme finetune --backbone): the tfjs engine, batch norms left unfolded.
+    await loadBackbone('resnet50.tv_in1k', { source: FAKE_CHECKPOINT, engine: 'tfjs', foldBatchNorm: false });
+    expect(spy.mock.calls[2]![2]).toMatchObject({ engine: 'tfjs', foldBatchNorm: false });
   });
 
   it('downloads a source URL through the cache without the registry checksum', async () => {
