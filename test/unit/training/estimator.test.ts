@@ -72,7 +72,7 @@ describe('Estimator: one contract for the probe and the fusion heads', () => {
     expect(copy.provenance).toEqual(probe.provenance);
     const f = sourcesData(40, 2, 3);
     const est = await new ConcatProbe({ sources, task: 'binary', ...quick }).fit(f.x, f.y);
-    expect(Object.keys(est.toJSON())).toEqual(['kind', 'version', 'hyperparameters', 'classes', 'numLabels', 'weights', 'provenance']);
+    expect(Object.keys(est.toJSON())).toEqual(['kind', 'version', 'hyperparameters', 'classes', 'numLabels', 'weights', 'thresholds', 'provenance']);
     expect(est.provenance).toMatchObject({ backend: 'cpu', dvmeVersion: DVME_VERSION });
     for (const e of [probe, copy, est]) e.dispose();
   });
