@@ -7,7 +7,7 @@
  *   ReduceLROnPlateau, 30-50 epochs, early stopping; features standardised per draw, as
  *   examples/retina-linear-eval.ts explains);
  * - finetune: FineTuner with the paper's finetuning protocol (all layers + linear head, the same
- *   settings), on the cpu backend (tfjs-backend-wasm 4.22 cannot train convolutions).
+ *   settings), on the cpu backend (MobileNetV2 is depthwise: tfjs-backend-wasm 4.22 has no depthwise gradient kernels).
  *
  *   npx tsx examples/finetune-retina.ts [--sizes S,M] [--repeats 5] [--input 64] [--model model.json] [--data retinamnist.npz]
  *
@@ -15,7 +15,7 @@
  * fully convolutionally at `--input` px (28 px images upsampled; 224 is its native size and
  * much slower on the cpu backend). Sizes: S = 50, M = 500, F = all 1,080 training images.
  */
-// Training needs the cpu backend's gradient kernels (tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter).
+// Training MobileNetV2 needs the cpu backend's depthwise gradient kernels (tfjs-backend-wasm 4.22 has none).
 import '@tensorflow/tfjs-backend-cpu';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -16,6 +16,7 @@ import { splitTargets, takeTargets } from '../training/rows.js';
 import { fitFinetune, initialHead, probabilitiesOf, type FinetunedModel } from './fit-finetune.js';
 import { imageRows } from './image-rows.js';
 import { resolveFineTunerOptions, type FineTunerHyperparameters, type FineTunerOptions } from './options.js';
+import { torchSafetensorsOf } from './torch-save.js';
 import { checkTrainingKernels, copyLayersModel, layersModelOf } from './trainable-copy.js';
 
 /**
@@ -68,15 +69,15 @@ export interface FineTunerFitOptions<T extends ProbeTask> extends FitCallbacks {
 }
 
 /**
- * A tfjs error about a kernel the backend lacks (tfjs-backend-wasm 4.22 has no
- * Conv2DBackpropFilter, so convolutions cannot train on it), as a typed error with the fix.
+ * A tfjs error about a kernel the backend lacks (tfjs-backend-wasm 4.22 has no depthwise
+ * gradient kernels), as a typed error with the fix.
  */
 function missingGradientKernel(owner: string, e: unknown): BackendUnavailableError | undefined {
   const m = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(e instanceof Error ? e.message : '');
   if (!m) return undefined;
   return new BackendUnavailableError(
     `${owner}: the tfjs backend '${m[2]}' has no '${m[1]}' kernel, which training this backbone needs ` +
-      "(tfjs-backend-wasm 4.22 cannot train convolutions). Train on the cpu backend (package tfjs-backend-cpu, then " +
+      "(tfjs-backend-wasm 4.22 cannot train depthwise convolutions). Train on the cpu backend (package tfjs-backend-cpu, then " +
       "await tf.setBackend('cpu')), on webgl in a browser, or with tfjs-node; see docs/finetuning.md.",
     { cause: e },
   );
@@ -97,8 +98,10 @@ interface FineTunerState extends FinetunedModel {
  * @remarks Since 0.1.0. The estimator contract of {@link Probe} on images instead of
  * embeddings. The fine-tuner trains its own copy of the backbone's weights; the backbone is
  * never modified, and {@link FineTuner.toBackbone} gives the trained one. Training needs
- * gradient kernels: the tfjs cpu and webgl backends have them all; tfjs-backend-wasm 4.22 has
- * no `Conv2DBackpropFilter`, so convolutional backbones train on cpu (see docs/finetuning.md).
+ * gradient kernels: the tfjs cpu and webgl backends have them all; on tfjs-backend-wasm 4.22
+ * dvme registers its own `Conv2DBackpropFilter` when fit starts, so ResNets and ViTs train
+ * there, but depthwise convolutions (MobileNet, EfficientNet) have no gradient kernels on wasm
+ * and train on cpu (see docs/finetuning.md).
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
@@ -253,6 +256,39 @@ export class FineTuner<T extends ProbeTask = ProbeTask> extends Estimator<T, Ima
       copy.dispose();
       throw e;
     }
+  }
+
+  /**
+   * The fine-tuned backbone and its head as the bytes of a `.safetensors` file with
+   * torchvision (ResNet: head as `fc.*`) or timm (ViT: `head.*`) key names and PyTorch layouts,
+   * BatchNorm running statistics and `num_batches_tracked` included: PyTorch loads it strictly
+   * into `torchvision.models.resnet50(num_classes=k)` or `timm.create_model(name, num_classes=k)`,
+   * and {@link Backbone.fromCheckpoint} reads it back (the head skipped).
+   *
+   * @returns The file's bytes; its `__metadata__` holds `format: 'pt'`, `producer`, `task`,
+   *   `backbone` and `classes` (JSON) or `numLabels`. The head has one output per class in
+   *   `classes` order (softmax), one logit for binary (sigmoid: the positive class's), one per
+   *   label for multilabel (sigmoid each).
+   * @throws {@link NotFittedError} before fit; {@link DisposedError} after dispose;
+   *   {@link InvalidArgumentError} for a backbone not built by `Backbone.fromCheckpoint` (a
+   *   `fromTfjs` / `fromModel` one has no PyTorch names; naming what can be saved), or a ViT
+   *   whose embedding is not the CLS token PyTorch's head takes (finetune with `embedding: 'cls'`).
+   * @remarks Since 0.1.0. Leaves no tensor behind.
+   * @example
+   * ```ts
+   * import { Backbone, FineTuner } from 'dvme/node';
+   * import { writeFileSync } from 'node:fs';
+   * const backbone = await Backbone.fromCheckpoint('resnet50', 'resnet50.pth', { engine: 'tfjs', foldBatchNorm: false });
+   * const images = { data: new Uint8Array(4 * 224 * 224 * 3).map((_, i) => i % 251), shape: [4, 224, 224, 3] };
+   * const ft = await new FineTuner({ backbone, task: 'binary', minEpochs: 1, maxEpochs: 1 }).fit(images, [0, 1, 0, 1]);
+   * writeFileSync('finetuned.safetensors', ft.toSafetensors());
+   * // Python: torchvision.models.resnet50(num_classes=1).load_state_dict(safetensors.torch.load_file('finetuned.safetensors'))
+   * const again = await Backbone.fromCheckpoint('resnet50', 'finetuned.safetensors'); // the trained backbone
+   * ```
+   */
+  toSafetensors(): Uint8Array {
+    const f = this.state();
+    return torchSafetensorsOf('FineTuner.toSafetensors', { ...f, backbone: this.backbone, task: this.task });
   }
 
   /** @internal */

@@ -4,6 +4,7 @@ import { BackendUnavailableError, DisposedError, InvalidArgumentError } from '..
 import { backboneEngine, type Backbone } from '../backbone/backbone.js';
 import { trainableSourceOf } from '../backbone/engines/tfjs/trainable-source.js';
 import type { TfjsEmbeddingEngine } from '../backbone/engines/tfjs/tfjs-engine.js';
+import { registerConv2dBackpropFilter } from '../wasm/conv2d-backprop-filter.js';
 
 /**
  * @internal The LayersModel inside a backbone (its output is the embedding), or a typed error
@@ -108,19 +109,22 @@ const GRADIENT_KERNELS: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * @internal Throws a {@link BackendUnavailableError} with the fix, before any work, when the
- * active backend lacks a gradient kernel the model's layers need (tfjs-backend-wasm 4.22 has
- * no Conv2DBackpropFilter): a kernel missing halfway through a backward pass would leave the
- * gradient tape's saved tensors behind.
+ * active backend lacks a gradient kernel the model's layers need: a kernel missing halfway
+ * through a backward pass would leave the gradient tape's saved tensors behind. On wasm it
+ * first registers dvme's `Conv2DBackpropFilter` (tfjs-backend-wasm 4.22 ships none), so
+ * ResNets and ViTs train there; the depthwise gradient kernels (MobileNet, EfficientNet) are
+ * still missing on wasm and refused here.
  */
 export function checkTrainingKernels(owner: string, model: tfl.LayersModel): void {
   const backend = tf.getBackend();
+  if (backend === 'wasm') registerConv2dBackpropFilter('wasm');
   const classes = new Set(model.layers.map((l) => l.getClassName()));
   for (const c of classes) {
     const missing = (GRADIENT_KERNELS[c] ?? []).find((k) => tf.getKernel(k, backend) === undefined);
     if (missing) {
       throw new BackendUnavailableError(
         `${owner}: the tfjs backend '${backend}' has no '${missing}' kernel, which training this backbone's ${c} layers needs ` +
-          `(tfjs-backend-wasm 4.22 cannot train convolutions). Train on the cpu backend (package tfjs-backend-cpu, then ` +
+          `(tfjs-backend-wasm 4.22 cannot train depthwise convolutions, as in MobileNet / EfficientNet). Train on the cpu backend (package tfjs-backend-cpu, then ` +
           "await tf.setBackend('cpu')), on webgl in a browser, or with tfjs-node; see docs/finetuning.md.",
       );
     }

@@ -79,7 +79,7 @@ export function torchExportState(model: tfl.LayersModel, options: TorchExportOpt
 /**
  * @internal The model's weights (and head) as the bytes of a `.safetensors` file with
  * torchvision (ResNet) or timm / DINO (ViT) key names, in PyTorch's layouts: the file
- * `FineTuner#save` writes. In Python:
+ * `FineTuner#toSafetensors` writes. In Python:
  * `model.load_state_dict(safetensors.torch.load_file(path))`, or without the package,
  * `scripts/fixtures/finetune_export.py`'s `load_safetensors`.
  */

@@ -15,7 +15,7 @@ import { buildResNet, RESNET50_CONFIG } from '../../../src/backbone/arch/resnet.
 import { resnetStateDictSpec, vitStateDictSpec } from '../../../src/backbone/arch/state-dict-spec.js';
 import { transpose2d } from '../../../src/backbone/arch/torch-weights.js';
 import { buildVisionTransformer, VIT_SMALL_CONFIG } from '../../../src/backbone/arch/vit.js';
-import { Adam } from '../../../src/training/adam.js';
+import { createFinetuneStep, type FinetuneStep } from '../../../src/finetune/train-step.js';
 import { registerConv2dBackpropFilter } from '../../../src/wasm/conv2d-backprop-filter.js';
 import { formulaState, formulaTensor, nchwToNhwc } from './formula-weights.js';
 
@@ -67,12 +67,11 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return err / scale;
 }
 
-/** A backbone, a linear head (PyTorch `fc` / `head`) and Adam: one training step as torch's `loss.backward(); opt.step()`. */
+/** A backbone, a linear head (PyTorch `fc` / `head`) and FineTuner's step (AdamW at weight decay 0 = torch's Adam): `loss.backward(); opt.step()`. */
 class Trainer {
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable;
-  readonly params: tf.Variable[];
-  readonly adam: Adam;
+  readonly step1: FinetuneStep;
   readonly keyed;
 
   constructor(
@@ -84,26 +83,28 @@ class Trainer {
     const w = formulaTensor(`${headKey}.weight`, [classes, dim]);
     this.kernel = tf.variable(tf.tensor2d(transpose2d(w.data, classes, dim), [dim, classes]));
     this.bias = tf.variable(tf.tensor1d(formulaTensor(`${headKey}.bias`, [classes]).data));
-    this.params = [...model.trainableWeights.map((v) => v.read() as tf.Variable), this.kernel, this.bias];
-    this.adam = new Adam(this.params);
+    this.step1 = createFinetuneStep({ model, head: { kernel: this.kernel, bias: this.bias }, task: 'multiclass' });
     this.keyed = new Map(torchKeyedWeights(model).map((k) => [k.key, k]));
   }
 
   /** Loss, then (optionally) the gradients of `keys` in PyTorch layout, then one Adam step. */
   step(x: tf.Tensor4D, labels: number[], lr: number, keys: readonly string[] = []): { loss: number; grads: Map<string, Float32Array> } {
     const grads = new Map<string, Float32Array>();
-    const loss = tf.tidy(() => {
-      const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), this.kernel.shape[1]!);
-      const { value, grads: g } = tf.variableGrads(() => {
-        const embedding = this.model.apply(x, { training: true }) as tf.Tensor2D;
-        const logits = tf.add(tf.matMul(embedding, this.kernel), this.bias);
-        return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
-      }, this.params);
-      for (const key of keys) grads.set(key, this.torchGrad(key, g));
-      this.adam.step(this.params.map((p) => g[p.name]), lr);
-      return value.dataSync()[0];
-    });
-    return { loss, grads };
+    const targets = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), this.kernel.shape[1]!), 'float32') as tf.Tensor2D);
+    try {
+      if (keys.length === 0) return { loss: this.step1.step(x, targets, { learningRate: lr }).loss, grads };
+      // The gradients before the update: step()'s own composition, opened up.
+      const loss = tf.tidy(() => {
+        const r = this.step1.lossAndGradients(x, targets);
+        const named: tf.NamedTensorMap = Object.fromEntries(this.step1.params.map((p, i) => [p.name, r.grads[i]]));
+        for (const key of keys) grads.set(key, this.torchGrad(key, named));
+        this.step1.optimizer.step(r.grads, lr);
+        return r.loss.dataSync()[0];
+      });
+      return { loss, grads };
+    } finally {
+      targets.dispose();
+    }
   }
 
   private torchGrad(key: string, g: tf.NamedTensorMap): Float32Array {
@@ -124,7 +125,7 @@ class Trainer {
   }
 
   dispose(): void {
-    this.adam.dispose();
+    this.step1.dispose();
     tf.dispose([this.kernel, this.bias]);
     this.model.dispose();
   }
