@@ -9,12 +9,17 @@
  *   dvme runs `fitPaper` (host engine; the tensor engine, the code before, once on tfjs' wasm
  *   backend); PyTorch trains nn.Linear with the same protocol for as many epochs as dvme ran,
  *   timed with 1 thread and with its default.
+ * - Fusion heads on the same three sources for a fixed number of epochs (DVME source tokens 3,
+ *   DVME feature tokens 1, DME 3) against the PyTorch modules of the parity fixtures
+ *   (scripts/fixtures/dvme_reference.py; DME as dvme builds it), same protocol, 1 thread.
  * - `solver: 'lbfgs'` (fitLogisticRegression) against scikit-learn's LogisticRegression(lbfgs)
  *   at C = 1 on standardised MedMNIST pixels: PneumoniaMNIST (first 546 rows, binary; BreastMNIST
  *   is not among the shared data sets), RetinaMNIST (1080 x 2352, 5 classes) and RetinaMNIST
  *   as 3 labels (grade >= 1, 2, 3; one binary fit per label). Value: validation log-loss.
  *
- * Env: DVME_BENCH_ROUNDS (alternations, default 2), DVME_BENCH_DATA (default /work/shared/data).
+ * Env: DVME_BENCH_ROUNDS (alternations, default 2), DVME_BENCH_DATA (default /work/shared/data),
+ * DVME_BENCH_ONLY (comma-separated case names, e.g. `dvme-source,dme`), DVME_BENCH_FUSION=0
+ * (skip the fusion heads).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
