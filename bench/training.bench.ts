@@ -9,12 +9,17 @@
  *   dvme runs `fitPaper` (host engine; the tensor engine, the code before, once on tfjs' wasm
  *   backend); PyTorch trains nn.Linear with the same protocol for as many epochs as dvme ran,
  *   timed with 1 thread and with its default.
+ * - Fusion heads on the same three sources for a fixed number of epochs (DVME source tokens 3,
+ *   DVME feature tokens 1, DME 3) against the PyTorch modules of the parity fixtures
+ *   (scripts/fixtures/dvme_reference.py; DME as dvme builds it), same protocol, 1 thread.
  * - `solver: 'lbfgs'` (fitLogisticRegression) against scikit-learn's LogisticRegression(lbfgs)
  *   at C = 1 on standardised MedMNIST pixels: PneumoniaMNIST (first 546 rows, binary; BreastMNIST
  *   is not among the shared data sets), RetinaMNIST (1080 x 2352, 5 classes) and RetinaMNIST
  *   as 3 labels (grade >= 1, 2, 3; one binary fit per label). Value: validation log-loss.
  *
- * Env: DVME_BENCH_ROUNDS (alternations, default 2), DVME_BENCH_DATA (default /work/shared/data).
+ * Env: DVME_BENCH_ROUNDS (alternations, default 2), DVME_BENCH_DATA (default /work/shared/data),
+ * DVME_BENCH_ONLY (comma-separated case names, e.g. `dvme-source,dme`), DVME_BENCH_FUSION=0
+ * (skip the fusion heads).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +28,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { readNpz } from '../src/data/npz.js';
 import type { EmbeddingMatrix } from '../src/data/embedding-matrix.js';
-import { ConcatProbe } from '../src/index.js';
+import { ConcatProbe, DynamicMetaEmbedding, DynamicVisualMetaEmbedding } from '../src/index.js';
 import { fitLogisticRegression, predictLogisticProba } from '../src/probe/lbfgs/logistic-regression.js';
 import { fitPaper } from '../src/probe/paper-solver.js';
 import { Xoshiro128 } from '../src/random/xoshiro.js';
@@ -41,7 +46,10 @@ const median = (v: readonly number[]) => {
 
 interface Case {
   readonly name: string;
-  readonly kind: 'paper' | 'concat' | 'lbfgs';
+  readonly kind: 'paper' | 'concat' | 'fusion' | 'lbfgs';
+  /** 'fusion': the head, trained for exactly `epochs` epochs. */
+  readonly model?: 'dvme-source' | 'dvme-feature' | 'dme';
+  readonly epochs?: number;
   readonly task: ProbeTask;
   readonly x: Float32Array;
   readonly xv: Float32Array;
@@ -125,6 +133,13 @@ async function cases(): Promise<Case[]> {
   out.push({ name: 'paper-multiclass', kind: 'paper', task: 'multiclass', ...mc, d: 2048, k: 5 });
   const cat = split(embeddings(n + nv, 5632, 2, 3), n, 5632);
   out.push({ name: 'concat-3-sources', kind: 'concat', task: 'binary', ...cat, d: 5632, k: 1, sources: [2048, 2048, 1536] });
+  // Fusion heads on the same three sources, a fixed number of epochs (DVME's feature tokens
+  // attend over 1536 one-dimensional tokens: a heavy epoch).
+  for (const [model, epochs] of [['dvme-source', 3], ['dvme-feature', 1], ['dme', 3]] as const) {
+    if (process.env.DVME_BENCH_FUSION === '0') break;
+    out.push({ name: model, kind: 'fusion', model, epochs, task: 'binary', ...cat, d: 5632, k: 1, sources: [2048, 2048, 1536] });
+  }
+  if (process.env.DVME_BENCH_ONLY) return out.filter((c) => process.env.DVME_BENCH_ONLY!.split(',').includes(c.name));
   if (!existsSync(join(DATA, 'retinamnist.npz'))) return out;
   const pn = await pixels('pneumoniamnist.npz', 546);
   out.push({ name: 'lbfgs-binary', kind: 'lbfgs', task: 'binary', ...pn, k: 1 });
@@ -169,10 +184,15 @@ async function dvmeFit(c: Case, engine: 'host' | 'tensor'): Promise<{ epochs: nu
     );
     return { epochs: r.report.epochs, value: r.report.history[r.report.bestEpoch - 1].value };
   }
-  if (c.kind === 'concat') {
+  if (c.kind === 'concat' || c.kind === 'fusion') {
     const widths = c.sources as number[];
     const { train, val } = (split3 ??= { train: bySourceOf(c, c.x, n), val: bySourceOf(c, c.xv, nv) });
-    const est = new ConcatProbe({ task: 'binary', sources: Object.fromEntries(widths.map((w, j) => [`s${j}`, w])), seed: 7 });
+    const sources = Object.fromEntries(widths.map((w, j) => [`s${j}`, w]));
+    const fixed = { minEpochs: c.epochs, maxEpochs: c.epochs };
+    const est =
+      c.kind === 'concat' ? new ConcatProbe({ task: 'binary', sources, seed: 7 })
+      : c.model === 'dme' ? new DynamicMetaEmbedding({ task: 'binary', sources, seed: 7, ...fixed })
+      : new DynamicVisualMetaEmbedding({ task: 'binary', sources, seed: 7, tokens: c.model === 'dvme-feature' ? 'feature' : 'source', ...fixed });
     try {
       await est.fit(train, c.y as Int32Array, { validation: { x: val, y: c.yv as Int32Array } });
       return { epochs: est.history.length, value: Math.max(...est.history.map((h) => h.value)) };
@@ -206,7 +226,10 @@ async function dvmeFit(c: Case, engine: 'host' | 'tensor'): Promise<{ epochs: nu
 function writeCase(dir: string, c: Case, epochs: number): void {
   const bytes = (a: Float32Array | Int32Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const n = c.x.length / c.d;
-  const meta = { kind: c.kind === 'lbfgs' ? 'lbfgs' : 'paper', task: c.task, n, nVal: c.xv.length / c.d, d: c.d, k: c.k, epochs, batch: 64, lr: 1e-3, C: 1 };
+  const meta = {
+    kind: c.kind === 'lbfgs' ? 'lbfgs' : 'paper', task: c.task, n, nVal: c.xv.length / c.d, d: c.d, k: c.k, epochs, batch: 64, lr: 1e-3, C: 1,
+    ...(c.kind === 'fusion' ? { sources: c.sources, model: c.model } : {}),
+  };
   writeFileSync(join(dir, `${c.name}.json`), JSON.stringify(meta));
   for (const [suffix, a] of [['x', c.x], ['xv', c.xv], ['y', c.y], ['yv', c.yv]] as const) writeFileSync(join(dir, `${c.name}.${suffix}.bin`), bytes(a));
 }

@@ -40,6 +40,37 @@ def load(folder, name):
     return meta, x, xv, y, yv
 
 
+def fusion_model(meta):
+    """'fusion' cases: the PyTorch heads of the parity fixtures (DVME of
+    scripts/fixtures/dvme_reference.py; DME as dvme builds it: projections, a softmax gate
+    over per-source scores, a linear head)."""
+    import torch
+    import torch.nn as nn
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "fixtures"))
+    from dvme_reference import DVME
+
+    dims, k, model = meta["sources"], meta["k"], meta["model"]
+    if model == "dvme-feature":
+        return DVME(dims, 512, k, tokens="feature", heads=1)
+    if model == "dvme-source":
+        return DVME(dims, 512, k, tokens="source", heads=8)
+
+    class DME(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.projs = nn.ModuleList([nn.Linear(d, 512) for d in dims])
+            self.gate = nn.Linear(512, 1)
+            self.head = nn.Linear(512, k)
+
+        def forward(self, xs):
+            w = torch.stack([p(x) for p, x in zip(self.projs, xs)], 1)
+            alpha = torch.softmax(self.gate(w), 1)
+            return self.head((alpha * w).sum(1))
+
+    return DME()
+
+
 def paper(meta, x, xv, y, yv, warmup, runs):
     import torch
     import torch.nn.functional as F
@@ -48,20 +79,26 @@ def paper(meta, x, xv, y, yv, warmup, runs):
     task, k = meta["task"], meta["k"]
     xt, xvt = torch.from_numpy(x), torch.from_numpy(xv)
     yt = torch.from_numpy(y) if task == "multiclass" else torch.from_numpy(y.reshape(len(y), -1).astype(np.float32))
+    if meta.get("sources"):
+        # A fusion head: one input per source (column blocks of x).
+        cuts = np.cumsum([0] + meta["sources"])
+        split = lambda t: [t[:, a:b].contiguous() for a, b in zip(cuts[:-1], cuts[1:])]  # noqa: E731
+        xt, xvt = split(xt), split(xvt)
 
     def fit():
         torch.manual_seed(0)
-        lin = torch.nn.Linear(meta["d"], k)
+        lin = fusion_model(meta) if meta.get("sources") else torch.nn.Linear(meta["d"], k)
         opt = torch.optim.Adam(lin.parameters(), lr=meta["lr"])
         sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", factor=0.1, patience=5)
         best, best_state = -np.inf, None
         n = len(x)
+        pick = (lambda t, i: [b[i] for b in t]) if meta.get("sources") else (lambda t, i: t[i])  # noqa: E731
         for _ in range(meta["epochs"]):
             lin.train()
             order = torch.randperm(n)
             for s in range(0, n, meta["batch"]):
                 idx = order[s:s + meta["batch"]]
-                z = lin(xt[idx])
+                z = lin(pick(xt, idx))
                 loss = F.cross_entropy(z, yt[idx]) if task == "multiclass" else F.binary_cross_entropy_with_logits(z, yt[idx])
                 opt.zero_grad()
                 loss.backward()

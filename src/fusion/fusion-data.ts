@@ -48,13 +48,14 @@ export function sourceSpecs(sources: unknown): SourceSpec[] {
 /**
  * @internal One float32 tensor per source, in source order, checked for names, widths, equal
  * row counts and finiteness. `owned` lists the tensors created here (the caller disposes
- * them); tensors the caller passed are used as they are.
+ * them); tensors the caller passed are used as they are. `rows` holds, for each non-tensor
+ * input, its checked row-major copy (the tensor's values), so host code need not read it back.
  */
 export function sourceTensors(
   name: string,
   x: unknown,
   specs: readonly SourceSpec[],
-): { tensors: tf.Tensor2D[]; owned: tf.Tensor[] } {
+): { tensors: tf.Tensor2D[]; owned: tf.Tensor[]; rows: (Float32Array | undefined)[] } {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) {
     throw new InvalidArgumentError(
       `${name} must be a record { sourceName: embeddings } with sources ${specs.map((s) => s.name).join(', ')}; ` +
@@ -75,11 +76,14 @@ export function sourceTensors(
   }
   const tensors: tf.Tensor2D[] = [];
   const owned: tf.Tensor[] = [];
+  const host: (Float32Array | undefined)[] = [];
   try {
     for (const s of specs) {
       const input = record[s.name];
+      let kept: Float32Array | undefined;
       // tidy: the finiteness check of a tensor input makes scratch tensors.
-      const t = tf.tidy(() => embeddingTensor(`${name}.${s.name}`, input, s.dim));
+      const t = tf.tidy(() => embeddingTensor(`${name}.${s.name}`, input, s.dim, (data) => (kept = data)));
+      host.push(kept);
       if (t !== input) owned.push(t);
       tensors.push(t);
     }
@@ -96,7 +100,7 @@ export function sourceTensors(
         '.',
     );
   }
-  return { tensors, owned };
+  return { tensors, owned, rows: host };
 }
 
 /** @internal The label space fixed at fit: classes (binary / multiclass) or label count. */

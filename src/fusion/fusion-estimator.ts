@@ -135,18 +135,21 @@ export abstract class FusionEstimator<
       const rng = new Xoshiro128(hp.seed);
       let train = { x: all.tensors, targets };
       let validation: { x: tf.Tensor2D[]; targets: Targets } | undefined;
+      const hostRows: { x?: (Float32Array | undefined)[]; validation?: (Float32Array | undefined)[] } = { x: all.rows };
       let kind: FusionProvenance['validation'] = 'none';
       if (options.validation) {
         const v = sourceTensors('validation.x', options.validation.x, this.specs);
         owned.push(...v.owned);
         const vt = encodeTargets(hp.task, 'validation.y', options.validation.y, v.tensors[0].shape[0], space);
         validation = { x: v.tensors, targets: vt };
+        hostRows.validation = v.rows;
         kind = 'given';
       } else if (hp.validationSplit > 0) {
         const split = splitRows(all.tensors, targets, hp.validationSplit, rng);
         owned.push(...split.train.x, ...split.heldOut.x);
         train = split.train;
         validation = split.heldOut;
+        hostRows.x = undefined;
         kind = 'split';
       }
       const outputs = outputCount(hp.task, space);
@@ -160,6 +163,7 @@ export abstract class FusionEstimator<
         targets: train.targets,
         weights,
         validation,
+        hostRows,
         hp,
         rng,
         onEpoch: options.onEpoch,

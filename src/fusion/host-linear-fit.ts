@@ -7,20 +7,9 @@ import { hostTrainLoop } from '../training/host-train-loop.js';
 import type { TrainingReport } from '../training/train-loop.js';
 import type { FusionFitInput } from './train-fusion.js';
 
-/** Row-major `[n, sum d_j]` from one `[n, d_j]` tensor per source. */
-async function concatRows(xs: readonly tf.Tensor2D[]): Promise<Float32Array> {
-  const n = xs[0].shape[0];
-  const widths = xs.map((x) => x.shape[1]);
-  const width = widths.reduce((a, b) => a + b, 0);
-  const out = new Float32Array(n * width);
-  let offset = 0;
-  for (const [j, x] of xs.entries()) {
-    const data = (await x.data()) as Float32Array;
-    const w = widths[j];
-    for (let i = 0; i < n; i++) out.set(data.subarray(i * w, i * w + w), i * width + offset);
-    offset += w;
-  }
-  return out;
+/** One row-major `[n, d_j]` array per source: the host copy where there is one, else the tensor's values. */
+async function sourceRows(xs: readonly tf.Tensor2D[], host: readonly (Float32Array | undefined)[] | undefined): Promise<Float32Array[]> {
+  return Promise.all(xs.map(async (x, j) => host?.[j] ?? ((await x.data()) as Float32Array)));
 }
 
 /**
@@ -34,8 +23,9 @@ export async function fitLinearModelOnHost(input: FusionFitInput): Promise<Train
   const [kernel, bias] = model.getWeights() as [tf.Tensor2D, tf.Tensor1D];
   const [d, k] = kernel.shape;
   const init = { coef: transpose((await kernel.data()) as Float32Array, d, k), bias: Float32Array.from(await bias.data()) };
-  const xVal = validation ? await concatRows(validation.x) : undefined;
-  const products = await createRowProducts(await concatRows(x), xVal, d, k, hp.batchSize);
+  // The sources go into the products' memory block by block, without a concatenated copy.
+  const xVal = validation ? await sourceRows(validation.x, input.hostRows?.validation) : undefined;
+  const products = await createRowProducts(await sourceRows(x, input.hostRows?.x), xVal, d, k, hp.batchSize);
   const nVal = validation?.x[0].shape[0] ?? 0;
   const trainer = new LinearHeadTrainer(task, products, init, input.targets, input.weights, d, k, hp.batchSize, nVal);
   const report = await hostTrainLoop({

@@ -116,6 +116,11 @@ export interface FusionFitInput {
   /** Class weight of every target (one per row, or per row and label for indicators). */
   readonly weights?: Float64Array | undefined;
   readonly validation: { readonly x: readonly tf.Tensor2D[]; readonly targets: Targets } | undefined;
+  /**
+   * The values of `x` / `validation.x` already on the host, per source (`undefined` where only
+   * the tensor has them): the host loop reads these instead of the tensors.
+   */
+  readonly hostRows?: { readonly x?: readonly (Float32Array | undefined)[]; readonly validation?: readonly (Float32Array | undefined)[] } | undefined;
   readonly hp: PaperHyperparameters;
   readonly rng: Xoshiro128;
   readonly onEpoch?: ((log: EpochLog) => void | Promise<void>) | undefined;

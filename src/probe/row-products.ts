@@ -149,22 +149,58 @@ class WasmRowProducts implements RowProducts {
 }
 
 /**
+ * @internal Row-major rows `[n, d]`: one array, or one `[n, d_j]` block per source whose rows
+ * side by side make a row (`sum d_j = d`), read without concatenating them first.
+ */
+export type RowBlocks = Float32Array | readonly Float32Array[];
+
+/** The row count of `x` and its blocks with their widths. */
+function blocksOf(x: RowBlocks, d: number): { n: number; parts: { data: Float32Array; w: number }[] } {
+  const arrays = x instanceof Float32Array ? [x] : x;
+  const n = arrays.length === 1 ? arrays[0].length / Math.max(d, 1) : arrays.reduce((a, b) => a + b.length, 0) / Math.max(d, 1);
+  return { n, parts: arrays.map((data) => ({ data, w: n > 0 ? data.length / n : 0 })) };
+}
+
+/** Writes the rows of `x` into `dst` at row stride `dp` (>= d). */
+function copyRows(x: RowBlocks, d: number, dst: Float32Array, dp: number): void {
+  const { n, parts } = blocksOf(x, d);
+  if (parts.length === 1 && dp === d) {
+    dst.set(parts[0].data.subarray(0, n * d));
+    return;
+  }
+  let offset = 0;
+  for (const { data, w } of parts) {
+    for (let i = 0; i < n; i++) dst.set(data.subarray(i * w, i * w + w), i * dp + offset);
+    offset += w;
+  }
+}
+
+/** `x` as one row-major array (a copy only when it comes in blocks). */
+function joined(x: RowBlocks, d: number): Float32Array {
+  if (x instanceof Float32Array) return x;
+  const out = new Float32Array(blocksOf(x, d).n * d);
+  copyRows(x, d, out, d);
+  return out;
+}
+
+/**
  * @internal The fastest {@link RowProducts} here: WebAssembly SIMD, else TypeScript.
- * `x` is `[n, d]` and `xVal` `[nVal, d]`, row-major; `batch` is the most rows of one forward.
+ * `x` is `[n, d]` and `xVal` `[nVal, d]` (each one array or per-source blocks); `batch` is the
+ * most rows of one forward.
  */
 export async function createRowProducts(
-  x: Float32Array,
-  xVal: Float32Array | undefined,
+  x: RowBlocks,
+  xVal: RowBlocks | undefined,
   d: number,
   k: number,
   batch: number,
 ): Promise<RowProducts> {
-  const js = new JsRowProducts(x, xVal, d, k);
-  if (typeof WebAssembly !== 'object' || typeof WebAssembly.compile !== 'function') return js;
+  const fallback = () => new JsRowProducts(joined(x, d), xVal && joined(xVal, d), d, k);
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.compile !== 'function') return fallback();
   const stride = align(Math.max(d, 1), FEATURE_ALIGN) * 4;
   const dp = stride / 4;
-  const n = x.length / Math.max(d, 1);
-  const nVal = xVal ? xVal.length / Math.max(d, 1) : 0;
+  const n = blocksOf(x, d).n;
+  const nVal = xVal ? blocksOf(xVal, d).n : 0;
   const block = Math.max(batch, CHUNK);
   // The kernels address f64 copies of W too (unused here): w64 sits between w32 and grad.
   const w32 = 0;
@@ -175,24 +211,19 @@ export async function createRowProducts(
   const batchAt = xAt + n * stride;
   const val = batchAt + batch * stride;
   const bytes = val + nVal * stride;
-  if (bytes > MAX_BYTES) return js;
+  if (bytes > MAX_BYTES) return fallback();
   let memory: WebAssembly.Memory;
   let instance: WebAssembly.Instance;
   try {
     const module = await compileKernels({ k, stride, w32, w64: w32 + k * stride, grad });
-    if (!module) return js;
+    if (!module) return fallback();
     memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
     instance = await WebAssembly.instantiate(module, { env: { memory } });
   } catch {
-    return js;
+    return fallback();
   }
-  const copy = (src: Float32Array, rows: number, at: number) => {
-    const dst = new Float32Array(memory.buffer, at, rows * dp);
-    if (dp === d) dst.set(src.subarray(0, rows * d));
-    else for (let i = 0; i < rows; i++) dst.set(src.subarray(i * d, i * d + d), i * dp);
-  };
-  copy(x, n, xAt);
-  if (xVal) copy(xVal, nVal, val);
+  copyRows(x, d, new Float32Array(memory.buffer, xAt, n * dp), dp);
+  if (xVal) copyRows(xVal, d, new Float32Array(memory.buffer, val, nVal * dp), dp);
   const at = { w32, grad, z, g32, x: xAt, batch: batchAt, val };
   return new WasmRowProducts(memory, instance.exports as Record<string, Kernel>, at, stride, nVal, d, k);
 }

@@ -91,7 +91,8 @@ function fromPlain(name: string, x: unknown, cols: number | undefined): DenseRow
           'data must hold rows * cols values, row after row.',
       );
     }
-    out = { data: Float32Array.from(m.data), rows, cols: width };
+    // The constructor copies typed arrays in bulk (Float32Array.from iterates them).
+    out = { data: new Float32Array(m.data), rows, cols: width };
   } else {
     const a = x as ArrayLike<ArrayLike<number>>;
     if (typeof a.length !== 'number') {
@@ -154,10 +155,12 @@ export async function readEmbeddings(name: string, x: EmbeddingInput, cols?: num
 /**
  * @internal The embeddings as a float32 tensor `[rows, cols]`, for use inside `tf.tidy`. A tensor
  * input is returned as it is (or cast), so the caller must not dispose the result itself.
+ * `keep` receives the checked row-major copy of a non-tensor input (not called for tensors).
  */
-export function embeddingTensor(name: string, x: EmbeddingInput, cols: number): tf.Tensor2D {
+export function embeddingTensor(name: string, x: EmbeddingInput, cols: number, keep?: (rows: Float32Array) => void): tf.Tensor2D {
   if (!isTensor(x)) {
     const d = checkNotEmpty(name, fromPlain(name, x, cols));
+    keep?.(d.data);
     return tf.tensor2d(d.data, [d.rows, d.cols], 'float32');
   }
   checkTensor(name, x, cols);
