@@ -165,6 +165,37 @@ describe('dvme embed and dvme merge', () => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
+  it.skipIf(!haveData)('embed -> fuse -> report, and linear-eval, on the RetinaMNIST image folder + CSV', async () => {
+    const csv = join(folder, 'labels.csv');
+    // Two sources from one model: its pooled features and its 5-unit output.
+    const a = io();
+    expect(await runCli(['embed', '--data', csv, '--model', model, '--embedding-layer', 'pool', '--out', join(tmp, 'src-pool'), '--no-cache'], a.io, env)).toBe(0);
+    const b = io();
+    expect(await runCli(['embed', '--data', csv, '--model', model, '--out', join(tmp, 'src-head'), '--no-cache'], b.io, env)).toBe(0);
+    const sources = `pool=${join(tmp, 'src-pool')},head=${join(tmp, 'src-head')}`;
+    const results = join(tmp, 'fused.json');
+    const before = tf.memory().numTensors;
+    const f = io();
+    const fuse = ['fuse', '--embeddings', sources, '--metric', 'quadraticKappa', '--sizes', 'all', '--repeats', '1', '--models', 'concat,dvme',
+      '--solver', 'lbfgs', '--validation', '0.25', '--projection-dim', '4', '--min-epochs', '2', '--max-epochs', '3', '--out', results];
+    expect(await runCli(fuse, f.io)).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    const saved = JSON.parse(readFileSync(results, 'utf8'));
+    expect(saved.evaluation).toMatchObject({ kind: 'dvme.fusion-evaluation', models: ['concat', 'dvme'], fusionSources: ['pool', 'head'] });
+    // The test rows are the CSV's: every fifth image, with its grade.
+    const retina = await loadMedMnist('retinamnist', { path: dataDir });
+    expect(saved.test.labels).toEqual(Array.from({ length: N / 5 }, (_, i) => retina.train.labels[i * 5]));
+    const r = io();
+    const html = join(tmp, 'fused.html');
+    expect(await runCli(['report', results, '-o', html, '--bootstrap', '10'], r.io)).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('id="table4"');
+    expect(page).not.toContain('<script');
+    const l = io();
+    expect(await runCli(['linear-eval', '--embeddings', `pool=${join(tmp, 'src-pool')}`, '--sizes', 'all', '--repeats', '1', '--solver', 'lbfgs', '--metric', 'accuracy'], l.io)).toBe(0);
+    expect(l.out.join('')).toMatch(/\| all: 24 \| [01]\.\d{4} \|/);
+  }, 120_000);
+
   it.skipIf(!haveData)('embeds a shard of the MedMNIST .npz itself, ids <split>/<index>', async () => {
     const r = io();
     const npz = join(dataDir, 'retinamnist.npz');
