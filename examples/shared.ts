@@ -162,7 +162,7 @@ export const FAST_BACKBONES: readonly DemoBackbone[] = [
   { name: 'InceptionV3', folder: 'inception_v3_nsfwjs', registry: 'inception_v3.nsfwjs', inputSize: 75, nativeSize: 299 },
 ];
 
-const FUSION_MODELS: readonly FusionModelName[] = ['concat', 'dme', 'dvme', 'dvme-source', 'dvme-noattn'];
+const FUSION_MODELS: readonly FusionModelName[] = ['concat', 'dme', 'dvme', 'dvme-source', 'dvme-noattn', 'robust'];
 
 /** Parses `[data] [--out f] [--repeats n] [--cache dir] [--models concat,dme,...] [--pool n] [--fuse-pixels]`. */
 export function demoArgs(argv: readonly string[]) {

@@ -316,7 +316,10 @@ function createEstimator<T extends ProbeTask>(
       const po = (options.probeOptions ?? {}) as Record<string, unknown>;
       const fromProbes = Object.fromEntries(['C', 'maxIter', 'tol', 'classWeight', 'ordinal', 'standardize'].filter((k) => po[k] !== undefined).map((k) => [k, po[k]]));
       const { sources, task, seed, classes } = base;
-      return new RobustFusion<T>({ sources, task, seed, ...(classes ? { classes } : {}), criterion: options.metric, ...fromProbes, ...robust });
+      // Its single-source candidates use the single-source probes' solver, so "the best source
+      // alone" means the same probe in the table and among the candidates.
+      const solver = options.singleSolver ?? 'paper';
+      return new RobustFusion<T>({ sources, task, seed, ...(classes ? { classes } : {}), criterion: options.metric, solver, ...fromProbes, ...robust });
     }
   }
 }
