@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io } from './cli-io.js';
 import { runCli } from '../../../src/cli/run.js';
 import { EMBED_HELP, MERGE_HELP } from '../../../src/cli/help.js';
 import { loadMedMnist } from '../../../src/data/medmnist.js';
@@ -18,22 +19,6 @@ const dataDir = process.env.DVME_TEST_DATA ?? join(import.meta.dirname, '../../.
 const haveData = existsSync(join(dataDir, 'retinamnist.npz'));
 const N = 30;
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: {
-      stdout: { write: (s: string) => out.push(s) },
-      stderr: { isTTY: false, write: (s: string) => err.push(s) },
-      initBackend: async () => {
-        await tf.setBackend('cpu');
-        return { backend: 'cpu', package: undefined };
-      },
-    },
-  };
-}
 
 /** An 8-bit RGB PNG of one 28 x 28 x 3 image (filter 0 on every row). */
 function rgbPng(pixels: Uint8Array, side: number): Uint8Array {

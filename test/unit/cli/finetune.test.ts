@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io } from './cli-io.js';
 import { runCli } from '../../../src/cli/run.js';
 import { FINETUNE_HELP } from '../../../src/cli/finetune-help.js';
 import { MAIN_HELP } from '../../../src/cli/help.js';
@@ -19,22 +20,6 @@ const dataDir = process.env.DVME_TEST_DATA ?? join(import.meta.dirname, '../../.
 const haveData = existsSync(join(dataDir, 'retinamnist.npz'));
 const N = 40;
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: {
-      stdout: { write: (s: string) => out.push(s) },
-      stderr: { isTTY: false, write: (s: string) => err.push(s) },
-      initBackend: async () => {
-        await tf.setBackend('cpu');
-        return { backend: 'cpu', package: undefined };
-      },
-    },
-  };
-}
 
 function rgbPng(pixels: Uint8Array, side: number): Uint8Array {
   const raw = new Uint8Array(side * (1 + side * 3));

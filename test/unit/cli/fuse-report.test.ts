@@ -4,28 +4,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io } from './cli-io.js';
 import { FUSE_HELP, MAIN_HELP, REPORT_HELP } from '../../../src/cli/help.js';
 import { runCli } from '../../../src/cli/run.js';
 import type { EmbeddingSetManifest } from '../../../src/data/embedding-set.js';
 import { writeEmbeddingSet } from '../../../src/platform/node/embedding-set-files.js';
 import { gaussian, rng } from '../probe/synthetic.js';
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: {
-      stdout: { write: (s: string) => out.push(s) },
-      stderr: { isTTY: false, write: (s: string) => err.push(s) },
-      initBackend: async () => {
-        await tf.setBackend('cpu');
-        return { backend: 'cpu', package: undefined };
-      },
-    },
-  };
-}
 
 /** An embedding set of 90 rows (60 train, 30 test), 3 classes round robin; `shuffle` reverses the row order. */
 async function writeSet(dir: string, dim: number, separation: number, seed: number, reverse = false): Promise<void> {

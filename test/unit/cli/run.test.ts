@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io } from './cli-io.js';
 import { embedSources } from '../../../src/cli/embed-sources.js';
 import { LINEAR_EVAL_HELP, MAIN_HELP } from '../../../src/cli/help.js';
 import { runCli } from '../../../src/cli/run.js';
@@ -14,22 +15,6 @@ import { artifactsOf, tinyLayersModel, writeModelFolder } from '../backbone/tfjs
 const dataDir = join(import.meta.dirname, '../../../../shared/data');
 const haveData = existsSync(join(dataDir, 'pneumoniamnist.npz'));
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: {
-      stdout: { write: (s: string) => out.push(s) },
-      stderr: { isTTY: false, write: (s: string) => err.push(s) },
-      initBackend: async () => {
-        await tf.setBackend('cpu');
-        return { backend: 'cpu', package: undefined };
-      },
-    },
-  };
-}
 
 let tmp: string;
 beforeAll(async () => {
