@@ -69,15 +69,14 @@ export interface FineTunerFitOptions<T extends ProbeTask> extends FitCallbacks {
 }
 
 /**
- * A tfjs error about a kernel the backend lacks (tfjs-backend-wasm 4.22 has no depthwise
- * gradient kernels), as a typed error with the fix.
+ * A tfjs error about a kernel the backend lacks, as a typed error with the fix.
  */
 function missingGradientKernel(owner: string, e: unknown): BackendUnavailableError | undefined {
   const m = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(e instanceof Error ? e.message : '');
   if (!m) return undefined;
   return new BackendUnavailableError(
     `${owner}: the tfjs backend '${m[2]}' has no '${m[1]}' kernel, which training this backbone needs ` +
-      "(tfjs-backend-wasm 4.22 cannot train depthwise convolutions). Train on the cpu backend (package tfjs-backend-cpu, then " +
+      "Train on the cpu backend (package tfjs-backend-cpu, then " +
       "await tf.setBackend('cpu')), on webgl in a browser, or with tfjs-node; see docs/finetuning.md.",
     { cause: e },
   );
@@ -99,9 +98,8 @@ interface FineTunerState extends FinetunedModel {
  * embeddings. The fine-tuner trains its own copy of the backbone's weights; the backbone is
  * never modified, and {@link FineTuner.toBackbone} gives the trained one. Training needs
  * gradient kernels: the tfjs cpu and webgl backends have them all; on tfjs-backend-wasm 4.22
- * dvme registers its own `Conv2DBackpropFilter` when fit starts, so ResNets and ViTs train
- * there, but depthwise convolutions (MobileNet, EfficientNet) have no gradient kernels on wasm
- * and train on cpu (see docs/finetuning.md).
+ * dvme registers its own `Conv2DBackpropFilter` and depthwise gradient kernels when fit
+ * starts, so ResNets, ViTs, MobileNets and EfficientNets train there (see docs/finetuning.md).
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';

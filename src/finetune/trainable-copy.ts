@@ -5,6 +5,7 @@ import { backboneEngine, type Backbone } from '../backbone/backbone.js';
 import { trainableSourceOf } from '../backbone/engines/tfjs/trainable-source.js';
 import type { TfjsEmbeddingEngine } from '../backbone/engines/tfjs/tfjs-engine.js';
 import { registerConv2dBackpropFilter } from '../wasm/conv2d-backprop-filter.js';
+import { registerDepthwiseBackprop } from '../wasm/depthwise-conv2d-backprop.js';
 
 /**
  * @internal The LayersModel inside a backbone (its output is the embedding), or a typed error
@@ -111,20 +112,36 @@ const GRADIENT_KERNELS: Readonly<Record<string, readonly string[]>> = {
  * @internal Throws a {@link BackendUnavailableError} with the fix, before any work, when the
  * active backend lacks a gradient kernel the model's layers need: a kernel missing halfway
  * through a backward pass would leave the gradient tape's saved tensors behind. On wasm it
- * first registers dvme's `Conv2DBackpropFilter` (tfjs-backend-wasm 4.22 ships none), so
- * ResNets and ViTs train there; the depthwise gradient kernels (MobileNet, EfficientNet) are
- * still missing on wasm and refused here.
+ * first registers dvme's `Conv2DBackpropFilter` and depthwise gradient kernels
+ * (tfjs-backend-wasm 4.22 ships none of them), so ResNets, ViTs and MobileNets train there.
  */
 export function checkTrainingKernels(owner: string, model: tfl.LayersModel): void {
   const backend = tf.getBackend();
-  if (backend === 'wasm') registerConv2dBackpropFilter('wasm');
+  if (backend === 'wasm') {
+    registerConv2dBackpropFilter('wasm');
+    registerDepthwiseBackprop('wasm');
+  }
+  if (backend === 'wasm') {
+    // dvme's wasm depthwise gradients cover dilation 1 (MobileNet, EfficientNet); refuse others up front.
+    const dilated = model.layers.find((l) => {
+      const c = l.getClassName();
+      const rate = (l.getConfig() as { dilationRate?: number | number[] }).dilationRate;
+      return (c === 'DepthwiseConv2D' || c === 'SeparableConv2D') && [rate ?? 1].flat().some((r) => r !== 1);
+    });
+    if (dilated) {
+      throw new BackendUnavailableError(
+        `${owner}: the tfjs backend 'wasm' cannot train the dilated depthwise convolution '${dilated.name}' (dvme's wasm depthwise gradient kernels cover dilation 1). ` +
+          "Train on the cpu backend (package tfjs-backend-cpu, then await tf.setBackend('cpu')), on webgl in a browser, or with tfjs-node; see docs/finetuning.md.",
+      );
+    }
+  }
   const classes = new Set(model.layers.map((l) => l.getClassName()));
   for (const c of classes) {
     const missing = (GRADIENT_KERNELS[c] ?? []).find((k) => tf.getKernel(k, backend) === undefined);
     if (missing) {
       throw new BackendUnavailableError(
         `${owner}: the tfjs backend '${backend}' has no '${missing}' kernel, which training this backbone's ${c} layers needs ` +
-          `(tfjs-backend-wasm 4.22 cannot train depthwise convolutions, as in MobileNet / EfficientNet). Train on the cpu backend (package tfjs-backend-cpu, then ` +
+          `Train on the cpu backend (package tfjs-backend-cpu, then ` +
           "await tf.setBackend('cpu')), on webgl in a browser, or with tfjs-node; see docs/finetuning.md.",
       );
     }
