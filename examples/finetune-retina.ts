@@ -11,7 +11,7 @@
  *   tfjs-backend-wasm 4.22 lacks); `--min-epochs`, `--max-epochs`, `--patience` shorten it.
  *
  *   npx tsx examples/finetune-retina.ts [--dataset retinamnist|pneumoniamnist] [--sizes S,M,F] [--repeats 5]
- *     [--input 64] [--min-epochs 30] [--max-epochs 50] [--patience 10] [--pool 1500] [--model model.json] [--data file.npz]
+ *     [--input 64] [--min-epochs 30] [--max-epochs 50] [--patience 10] [--pool 1500] [--threads auto] [--model model.json] [--data file.npz]
  *
  * MobileNetV2 is nsfwjs' ImageNet-initialised Keras application from ../shared/models, run
  * fully convolutionally at `--input` px (28 px images upsampled; 224 is its native size and
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     'max-epochs': { type: 'string', default: '50' },
     patience: { type: 'string', default: '10' },
     pool: { type: 'string' },
+    threads: { type: 'string', default: 'auto' },
     model: { type: 'string', default: join(sharedModels, 'mobilenet_v2_nsfwjs/model.json') },
     data: { type: 'string' },
   },
@@ -49,7 +50,7 @@ const repeats = Number(values.repeats);
 const input = Number(values.input);
 
 const t0 = performance.now();
-await initBackend();
+await initBackend({ wasmThreads: values.threads === 'auto' ? 'auto' : Number(values.threads) });
 const dataFile = (values.data as string | undefined) ?? join(sharedData, `${dataset}.npz`);
 const { train: fullTrain, val, test } = await loadMedMnist(dataset, existsSync(dataFile) ? { path: dataFile } : {});
 const backbone = await Backbone.fromTfjs(values.model as string, {
