@@ -8,6 +8,9 @@
 export { sampleSubset } from './subsets.js';
 export type { SampleSubsetOptions, Subset, SubsetSize } from './subsets.js';
 export { runLinearEvaluation } from './linear-evaluation.js';
+export { runFinetuneEvaluation } from './finetune-evaluation.js';
+export type { FinetuneEvaluationResult, FinetuneEvaluationRun, PairedDifference } from './finetune-evaluation.js';
+export type { FinetuneEvaluationOptions, LabelledImages } from './finetune-evaluation-options.js';
 export type { LinearEvaluationCell, LinearEvaluationResult, LinearEvaluationRun } from './linear-evaluation.js';
 export type {
   EmbeddingSources,
