@@ -86,7 +86,7 @@ export interface FinetuneEvaluationResult extends LinearEvaluationResult {
   /** The models, as table columns: `['probe', 'finetune']`, or `['finetune']` with `probe: false`. */
   readonly sources: readonly ('probe' | 'finetune')[];
   /** `results[model][sizeName]`; the runs of `'finetune'` carry `epochs`. */
-  readonly results: Readonly<Record<string, Readonly<Record<string, LinearEvaluationCell & { readonly runs: readonly FinetuneEvaluationRun[] }>>>>;
+  readonly results: Readonly<Record<string, Readonly<Record<string, Omit<LinearEvaluationCell, 'runs'> & { readonly runs: readonly FinetuneEvaluationRun[] }>>>>;
   /** The backbone's id. */
   readonly backbone: string;
   /** The tfjs backend the runs ran on. */
