@@ -103,7 +103,8 @@ const OWNER = 'runFinetuneEvaluation';
 
 /** The fine-tuner's hyperparameters as plain data, for the result (not the per-run seed). */
 function finetuneSettings(ft: FineTuner): Record<string, unknown> {
-  const { paper, seed: _seed, ...rest } = ft.hyperparameters;
+  // Not the task (the result's own), the per-run seed, or validationSplit (always 0: the protocol's validation rows serve).
+  const { paper, seed: _seed, task: _task, validationSplit: _split, ...rest } = ft.hyperparameters;
   return Object.fromEntries(Object.entries({ ...rest, ...paper }).filter(([, v]) => v !== undefined));
 }
 

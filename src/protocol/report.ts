@@ -100,8 +100,9 @@ function finetuneNote(result: FinetuneEvaluationResult): string {
   });
   const settings = Object.entries(result.finetuneOptions ?? {}).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
   return (
-    `Backbone ${result.backbone} on the tfjs ${result.backend} backend. probe: the probe above on its frozen embeddings` +
-    `${result.embedMs > 0 ? ` (embedded once, ${secs(result.embedMs)})` : ''}; finetune: FineTuner (${settings.join(', ')}), seeded with each run's seed. ` +
+    `Backbone ${result.backbone} on the tfjs ${result.backend} backend. ` +
+    (result.sources.includes('probe') ? `probe: a linear probe (the solver above) on the frozen backbone's embeddings, computed once in ${secs(result.embedMs)}; ` : '') +
+    `finetune: FineTuner (${settings.join(', ')}) on a copy of the backbone per run, seeded with each run's seed. ` +
     (result.sources.includes('probe') ? 'finetune − probe: mean ± sample std of the per-repeat difference (same draw, same seed). ' : '') +
     `Mean wall time per run (fit + test scoring): ${perRun.join(', ')}; total ${secs(result.wallMs)}.`
   );
