@@ -1,7 +1,7 @@
 /**
  * The paper's evaluation protocol: class-balanced subsets of a training pool (small, medium,
- * full), repeated seeded runs of a linear probe per embedding source, and tables of
- * mean ± std like the paper's.
+ * full), repeated seeded runs of a linear probe per embedding source (and of a fine-tuner
+ * beside it), and tables of mean ± std like the paper's.
  *
  * @packageDocumentation
  */
