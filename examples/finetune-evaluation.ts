@@ -89,7 +89,8 @@ const seed = count('seed', values.seed, 0);
 const t0 = performance.now();
 const backend =
   backendName === 'cpu'
-    ? await selectBackend('finetune-evaluation', [{ backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', load: () => import('@tensorflow/tfjs-backend-cpu') }])
+    ? // Registered by the import at the top; selectBackend activates it.
+      await selectBackend('finetune-evaluation', [{ backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', load: () => Promise.resolve() }])
     : await initBackend();
 const progress = createProgress();
 console.log(`tfjs backend: ${backend.backend}, ${cpus().length} CPUs (load average ${loadavg()[0].toFixed(2)})`);
