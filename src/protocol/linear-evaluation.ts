@@ -152,7 +152,7 @@ export async function runLinearEvaluation<T extends ProbeTask>(
   for (const { sizeName, repeat, seed, subset, validationRows } of evaluationDraws(r, strata, options.groups, validationStrata)) {
     for (const source of sourceNames) {
       throwIfAborted(options.signal, () => `runLinearEvaluation was aborted after ${done} of ${total} runs.`);
-      const run = await oneRun(r, source, seed, subset.train, subset.validation, validationRows);
+      const run = await probeRun(r, source, seed, subset.train, subset.validation, validationRows);
       runs.get(source)?.get(sizeName)?.push(run);
       done++;
       options.onProgress?.(done, total, `${source} ${sizeName} ${repeat + 1}/${repeats}`);
@@ -181,8 +181,12 @@ export async function runLinearEvaluation<T extends ProbeTask>(
   };
 }
 
-/** Fits and scores one probe; the probe is disposed whatever happens. */
-async function oneRun<T extends ProbeTask>(
+/**
+ * @internal Fits and scores one probe of one source on one draw; the probe is disposed
+ * whatever happens. `runFinetuneEvaluation` runs its probes through it too, so its
+ * probe column is exactly what this protocol gives.
+ */
+export async function probeRun<T extends ProbeTask>(
   r: ResolvedEvaluation<T>,
   source: string,
   seed: number,

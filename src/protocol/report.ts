@@ -1,7 +1,9 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import { describe } from '../validation/describe.js';
 import type { EvaluationMetric } from './evaluation-options.js';
+import type { FinetuneEvaluationResult, PairedDifference } from './finetune-evaluation.js';
 import type { LinearEvaluationCell, LinearEvaluationResult } from './linear-evaluation.js';
+import { mean } from './summary.js';
 
 /**
  * Options of {@link formatMarkdown}.
@@ -73,6 +75,39 @@ function cellText(cell: LinearEvaluationCell | undefined, digits: number): strin
 
 const escapeCell = (s: string): string => s.replace(/\|/g, '\\|');
 
+/** Whether a result is what runFinetuneEvaluation returns (it carries the fine-tuner's settings). */
+function isFinetune(result: LinearEvaluationResult): result is FinetuneEvaluationResult {
+  return (result as Partial<FinetuneEvaluationResult>).training === 'finetune';
+}
+
+/** The paired differences of a finetuning evaluation with its probe; `undefined` otherwise. */
+function finetuneDifferences(result: LinearEvaluationResult): Readonly<Record<string, PairedDifference>> | undefined {
+  return isFinetune(result) && result.sources.includes('probe') && result.sources.includes('finetune') ? result.differences : undefined;
+}
+
+function differenceText(d: PairedDifference | undefined, digits: number): string {
+  if (!d || d.mean === null || Number.isNaN(d.mean)) return 'NaN';
+  const m = `${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(digits)}`;
+  return d.std === null || Number.isNaN(d.std) ? m : `${m} ± ${d.std.toFixed(digits)}`;
+}
+
+/** What a finetuning evaluation ran, and its wall times. */
+function finetuneNote(result: FinetuneEvaluationResult): string {
+  const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const perRun = result.sources.map((m) => {
+    const all = result.sizes.flatMap(({ name }) => result.results[m]?.[name]?.runs.map((r) => r.wallMs) ?? []);
+    return `${m} ${secs(mean(all))}`;
+  });
+  const settings = Object.entries(result.finetuneOptions ?? {}).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
+  return (
+    `Backbone ${result.backbone} on the tfjs ${result.backend} backend. ` +
+    (result.sources.includes('probe') ? `probe: a linear probe (the solver above) on the frozen backbone's embeddings, computed once in ${secs(result.embedMs)}; ` : '') +
+    `finetune: FineTuner (${settings.join(', ')}) on a copy of the backbone per run, seeded with each run's seed. ` +
+    (result.sources.includes('probe') ? 'finetune − probe: mean ± sample std of the per-repeat difference (same draw, same seed). ' : '') +
+    `Mean wall time per run (fit + test scoring): ${perRun.join(', ')}; total ${secs(result.wallMs)}.`
+  );
+}
+
 /**
  * A linear evaluation as a Markdown table laid out like the paper's: one row per size, one
  * column per source, cells `mean ± std`, and a note saying what they are.
@@ -94,12 +129,14 @@ export function formatMarkdown(result: LinearEvaluationResult, options: FormatMa
   if (!Number.isInteger(digits) || digits < 0 || digits > 17) {
     throw new InvalidArgumentError(`digits must be an integer in [0, 17]; received ${describe(digits)}.`);
   }
+  const paired = finetuneDifferences(result);
   const lines = [
-    `| size | ${result.sources.map(escapeCell).join(' | ')} |`,
-    `| --- |${result.sources.map(() => ' ---: |').join('')}`,
+    `| size | ${result.sources.map(escapeCell).join(' | ')} |${paired ? ' finetune − probe |' : ''}`,
+    `| --- |${result.sources.map(() => ' ---: |').join('')}${paired ? ' ---: |' : ''}`,
     ...result.sizes.map(
       ({ name, size }) =>
-        `| ${escapeCell(sizeLabel(result, name, size))} | ${result.sources.map((s) => cellText(result.results[s]?.[name], digits)).join(' | ')} |`,
+        `| ${escapeCell(sizeLabel(result, name, size))} | ${result.sources.map((s) => cellText(result.results[s]?.[name], digits)).join(' | ')} |` +
+        (paired ? ` ${differenceText(paired[name], digits)} |` : ''),
     ),
   ];
   if (options.note ?? true) {
@@ -111,6 +148,7 @@ export function formatMarkdown(result: LinearEvaluationResult, options: FormatMa
         `${result.balanced ? 'class-balanced' : 'stratified'} draws; solver '${result.solver}'` +
         `${extra.length > 0 ? ` (${extra.join(', ')})` : ''}; validation: ${validation}; seed ${result.seed}.`,
     );
+    if (isFinetune(result)) lines.push('', finetuneNote(result));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { medMnistUrl, MEDMNIST_INFO } from '../../../src/data/medmnist.js';
-import { formatMarkdown, pixelFeatures, runLinearEvaluation, sampleSubset, toCsv } from '../../../src/protocol/index.js';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { Backbone } from '../../../src/index.js';
+import { formatMarkdown, pixelFeatures, runFinetuneEvaluation, runLinearEvaluation, sampleSubset, toCsv } from '../../../src/protocol/index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -34,6 +36,24 @@ describe('TSDoc examples of the evaluation protocol', () => {
     expect(formatMarkdown(result).split('\n').slice(0, 2)).toEqual(['| size | good | weak |', '| --- | ---: | ---: |']);
     expect(result.results.good.S.mean).toBe(1);
     expect(toCsv(result).split('\n')[0]).toBe('size,size_value,source,metric,mean,std,runs');
+  });
+
+  it('runFinetuneEvaluation', async () => {
+    const net = tfl.sequential({ layers: [
+      tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3 }),
+      tfl.layers.globalAveragePooling2d({}),
+    ] });
+    const backbone = Backbone.fromModel(net, { inputSize: 8, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] });
+    const set = (n: number) => ({
+      images: { data: Uint8Array.from({ length: n * 192 }, (_, i) => (Math.floor(i / 192) % 2 ? 200 : 40) + (i % 17)), shape: [n, 8, 8, 3] },
+      labels: Array.from({ length: n }, (_, i) => i % 2),
+    });
+    const result = await runFinetuneEvaluation({
+      backbone, task: 'binary', metric: 'auc', train: set(24), test: set(10),
+      sizes: { S: 8, F: 'all' }, repeats: 2, finetune: { minEpochs: 1, maxEpochs: 1 },
+    });
+    expect(formatMarkdown(result).split('\n')[0]).toBe('| size | probe | finetune | finetune − probe |');
+    backbone.dispose();
   });
 
   it('pixelFeatures', () => {
