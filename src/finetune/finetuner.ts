@@ -279,7 +279,8 @@ export class FineTuner<T extends ProbeTask = ProbeTask> extends Estimator<T, Ima
    * torchvision (ResNet: head as `fc.*`) or timm (ViT: `head.*`) key names and PyTorch layouts,
    * BatchNorm running statistics and `num_batches_tracked` included: PyTorch loads it strictly
    * into `torchvision.models.resnet50(num_classes=k)` or `timm.create_model(name, num_classes=k)`,
-   * and {@link Backbone.fromCheckpoint} reads it back (the head skipped).
+   * {@link Backbone.fromCheckpoint} reads it back (the head skipped), and
+   * {@link FineTuner.fromSafetensors} the whole fine-tuner.
    *
    * @returns The file's bytes; its `__metadata__` holds `format: 'pt'`, `producer`, `task`,
    *   `backbone` and `classes` (JSON) or `numLabels`. The head has one output per class in
@@ -312,8 +313,9 @@ export class FineTuner<T extends ProbeTask = ProbeTask> extends Estimator<T, Ima
    * {@link FineTuner.toSafetensors} wrote, or PyTorch's `safetensors.torch.save_file` of a
    * torchvision ResNet / timm ViT state dict with its classifier (`fc.*` / `head.*`). It
    * predicts, evaluates, saves and gives {@link FineTuner.toBackbone} as the fine-tuner that
-   * wrote it did, and its `fit` resumes training from the file's backbone and head (a fresh
-   * head when the labels need another number of outputs).
+   * wrote it did, and its `fit` resumes training from the file's backbone and head, on every
+   * call (a fresh head when the labels need another number of outputs; Adam's moments start
+   * afresh).
    *
    * @param source - the file: its bytes, a path (needs `dvme/node`) or a URL.
    * @param options - the {@link FineTunerOptions}; `backbone` must be read from this same
