@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidArgumentError, ShapeError } from '../errors/index.js';
 // Named in TSDoc links only.
-import type { DisposedError, NonFiniteError, NotFittedError } from '../errors/index.js';
+import type { CheckpointFormatError, DisposedError, NonFiniteError, NotFittedError } from '../errors/index.js';
 import { Backbone } from '../backbone/backbone.js';
+import { readCheckpointSource } from '../backbone/checkpoint-source.js';
+import type { CheckpointSource } from '../backbone/from-checkpoint.js';
 import type { ImageInput } from '../image/images.js';
 import { uniform } from '../random/shuffle.js';
 import { Xoshiro128 } from '../random/xoshiro.js';
@@ -16,7 +18,7 @@ import { splitTargets, takeTargets } from '../training/rows.js';
 import { fitFinetune, initialHead, probabilitiesOf, type FinetunedModel } from './fit-finetune.js';
 import { imageRows } from './image-rows.js';
 import { resolveFineTunerOptions, type FineTunerHyperparameters, type FineTunerOptions } from './options.js';
-import { torchSafetensorsOf } from './torch-save.js';
+import { readTorchFinetuned, torchSafetensorsOf } from './torch-save.js';
 import { checkTrainingKernels, copyLayersModel, layersModelOf } from './trainable-copy.js';
 
 /**
@@ -48,6 +50,13 @@ export interface FineTunerProvenance {
   readonly dvmeVersion: string;
   /** What the fit noticed; see {@link TrainingWarning}. */
   readonly warnings: readonly TrainingWarning[];
+  /**
+   * For a fine-tuner read by {@link FineTuner.fromSafetensors}: the file's producer
+   * (`__metadata__.producer`, such as `'dvme 0.1.0'`; `'unknown'` for a file PyTorch wrote).
+   * The training counts are then 0 and `validation` is `'none'`.
+   * @defaultValue absent after `fit`
+   */
+  readonly loadedFrom?: string;
 }
 
 /**
@@ -121,6 +130,8 @@ export class FineTuner<T extends ProbeTask = ProbeTask> extends Estimator<T, Ima
   /** The pretrained backbone (never modified). */
   readonly backbone: Backbone;
   readonly #augment: FineTunerOptions<T>['augment'];
+  /** The head the next fit starts from (tfjs layout), set by fromSafetensors; a fresh one otherwise. */
+  #startHead: { readonly kernel: Float32Array; readonly bias: Float32Array } | undefined;
 
   /**
    * @param options - backbone, task and training options; see {@link FineTunerOptions}.
@@ -194,7 +205,12 @@ export class FineTuner<T extends ProbeTask = ProbeTask> extends Estimator<T, Ima
     const model = await copyLayersModel(source);
     let head: FinetunedModel['head'] | undefined;
     try {
-      head = initialHead(this.backbone.embeddingDim, outputs, rng);
+      const start = this.#startHead;
+      const dim = this.backbone.embeddingDim;
+      head =
+        start?.bias.length === outputs
+          ? tf.tidy(() => ({ kernel: tf.variable(tf.tensor2d(start.kernel, [dim, outputs]), true), bias: tf.variable(tf.tensor1d(start.bias), true) }))
+          : initialHead(dim, outputs, rng);
       const trained: FinetunedModel = { model, head };
       // Augmentations draw from their own stream, so they leave the batch order as it is without them.
       const augmentRng = new Xoshiro128(rng.nextUint32());
@@ -261,7 +277,8 @@ export class FineTuner<T extends ProbeTask = ProbeTask> extends Estimator<T, Ima
    * torchvision (ResNet: head as `fc.*`) or timm (ViT: `head.*`) key names and PyTorch layouts,
    * BatchNorm running statistics and `num_batches_tracked` included: PyTorch loads it strictly
    * into `torchvision.models.resnet50(num_classes=k)` or `timm.create_model(name, num_classes=k)`,
-   * and {@link Backbone.fromCheckpoint} reads it back (the head skipped).
+   * {@link Backbone.fromCheckpoint} reads it back (the head skipped), and
+   * {@link FineTuner.fromSafetensors} the whole fine-tuner.
    *
    * @returns The file's bytes; its `__metadata__` holds `format: 'pt'`, `producer`, `task`,
    *   `backbone` and `classes` (JSON) or `numLabels`. The head has one output per class in
@@ -287,6 +304,71 @@ export class FineTuner<T extends ProbeTask = ProbeTask> extends Estimator<T, Ima
   toSafetensors(): Uint8Array {
     const f = this.state();
     return torchSafetensorsOf('FineTuner.toSafetensors', { ...f, backbone: this.backbone, task: this.task });
+  }
+
+  /**
+   * A fitted fine-tuner from a `.safetensors` file of a fine-tuned ResNet or ViT: one that
+   * {@link FineTuner.toSafetensors} wrote, or PyTorch's `safetensors.torch.save_file` of a
+   * torchvision ResNet / timm ViT state dict with its classifier (`fc.*` / `head.*`). It
+   * predicts, evaluates, saves and gives {@link FineTuner.toBackbone} as the fine-tuner that
+   * wrote it did, and its `fit` resumes training from the file's backbone and head, on every
+   * call (a fresh head when the labels need another number of outputs; Adam's moments start
+   * afresh).
+   *
+   * @param source - the file: its bytes, a path (needs `dvme/node`) or a URL.
+   * @param options - the {@link FineTunerOptions}; `backbone` must be read from this same
+   *   file (`Backbone.fromCheckpoint(arch, file, { engine: 'tfjs', foldBatchNorm: false })`,
+   *   with `embedding: 'cls'` for a ViT). `classes` default to the file's (dvme writes them),
+   *   else `[0, 1]` (binary) or `0..k-1` (multiclass); multilabel reads one label per output.
+   * @returns A fitted fine-tuner; its `provenance.loadedFrom` names the file's producer and
+   *   its `history` is empty.
+   * @throws {@link InvalidArgumentError} when the backbone holds other weights than the file,
+   *   was not built by `Backbone.fromCheckpoint`, or embeds to another size than the head
+   *   takes, or when the task or classes disagree with the head (the message says what to
+   *   pass); {@link CheckpointFormatError} for a file that is not such a state dict or has no
+   *   classifier. Nothing leaks when it throws.
+   * @remarks Since 0.1.0.
+   * @example
+   * ```ts
+   * import { Backbone, FineTuner } from 'dvme/node';
+   * const file = 'finetuned.safetensors'; // written by ft.toSafetensors()
+   * const backbone = await Backbone.fromCheckpoint('resnet50', file, { engine: 'tfjs', foldBatchNorm: false });
+   * const ft = await FineTuner.fromSafetensors(file, { backbone, task: 'multiclass' });
+   * const images = { data: new Uint8Array(2 * 224 * 224 * 3), shape: [2, 224, 224, 3] };
+   * ft.predict(images); // the saved model's classes
+   * ft.dispose(); backbone.dispose();
+   * ```
+   */
+  static async fromSafetensors<T extends ProbeTask = ProbeTask>(source: CheckpointSource, options: FineTunerOptions<T>): Promise<FineTuner<T>> {
+    const owner = 'FineTuner.fromSafetensors';
+    const ft = new FineTuner<T>(options);
+    const hp = ft.hyperparameters;
+    const original = layersModelOf(owner, ft.backbone);
+    const { bytes } = await readCheckpointSource(owner, source, {});
+    const model = await copyLayersModel(original);
+    try {
+      const file = readTorchFinetuned(owner, bytes, { backbone: ft.backbone, model, source: original, task: hp.task, classes: hp.classes });
+      const { kernel, bias, outputs, classes, numLabels } = file;
+      ft.#startHead = { kernel, bias };
+      const head = tf.tidy(() => ({ kernel: tf.variable(tf.tensor2d(kernel, [kernel.length / outputs, outputs]), true), bias: tf.variable(tf.tensor1d(bias), true) }));
+      const provenance: FineTunerProvenance = {
+        backbone: ft.backbone.config.id,
+        nTrain: 0,
+        nValidation: 0,
+        validation: 'none',
+        seed: hp.seed,
+        epochs: 0,
+        bestEpoch: 0,
+        ...fitOrigin(),
+        warnings: [],
+        loadedFrom: file.producer,
+      };
+      ft.commit({ classes, numLabels, outputs, model, head, provenance }, []);
+      return ft;
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
   }
 
   /** @internal */

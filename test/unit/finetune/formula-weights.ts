@@ -27,26 +27,30 @@ export function formulaUniform(key: string, n: number): Float64Array {
   return out;
 }
 
+/** Factors by key suffix: a key ending in a suffix has its formula value scaled (in float64, before the rounding to float32). */
+export type FormulaGains = Readonly<Record<string, number>>;
+
 /** The float32 value of a weight (or input, key `input.<s>`) of PyTorch shape `shape`, by kind. */
-export function formulaTensor(key: string, shape: readonly number[]): TorchTensor {
+export function formulaTensor(key: string, shape: readonly number[], gains: FormulaGains = {}): TorchTensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const u = formulaUniform(key, n);
   const data = new Float32Array(n);
   const scale = Math.sqrt(6 / (n / shape[0]));
+  const gain = Object.entries(gains).find(([suffix]) => key.endsWith(suffix))?.[1];
   for (let i = 0; i < n; i++) {
     let v: number;
     if (key.endsWith('running_var') || (shape.length === 1 && key.endsWith('.weight'))) v = 0.5 + u[i];
     else if (key.endsWith('running_mean') || key.endsWith('.bias') || key === 'cls_token' || key === 'pos_embed') v = (u[i] - 0.5) * 0.4;
     else if (key.startsWith('input')) v = (2 * u[i] - 1) * 2;
     else v = (2 * u[i] - 1) * scale;
-    data[i] = v;
+    data[i] = gain === undefined ? v : v * gain;
   }
   return { shape: [...shape], data };
 }
 
 /** A formula state dict for every `{ key, shape }`. */
-export function formulaState(spec: ReadonlyArray<{ key: string; shape: readonly number[] }>): Map<string, TorchTensor> {
-  return new Map(spec.map(({ key, shape }) => [key, formulaTensor(key, shape)]));
+export function formulaState(spec: ReadonlyArray<{ key: string; shape: readonly number[] }>, gains: FormulaGains = {}): Map<string, TorchTensor> {
+  return new Map(spec.map(({ key, shape }) => [key, formulaTensor(key, shape, gains)]));
 }
 
 /** NCHW `[b, c, h, w]` data as NHWC. */
