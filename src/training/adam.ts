@@ -1,10 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { AdamKernel } from '../wasm/adam-kernel.js';
+
+/** Backends whose `dataSync` is a memory copy (no device round trip). */
+const HOST_BACKENDS = new Set(['cpu', 'wasm']);
+
+/** What tfjs-backend-wasm offers its own kernels: views of tensors in its heap, fresh outputs there. */
+interface HeapBackend {
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
 
 /**
- * Backends whose `dataSync` is a memory copy (no device round trip), where one pass over
- * typed arrays beats the thirteen tensor ops of an update.
+ * The backend as a {@link HeapBackend} when it is one (the wasm backend): reading a tensor
+ * through a view and writing a fresh output in place saves the copies of `dataSync` and
+ * `tf.tensor`, and allocating a fresh array of a parameter's size per step costs more than the
+ * update itself.
  */
-const HOST_BACKENDS = new Set(['cpu', 'wasm']);
+function heapOf(): HeapBackend | undefined {
+  const b = tf.backend() as unknown as Partial<HeapBackend>;
+  return typeof b.typedArrayFromHeap === 'function' && typeof b.makeOutput === 'function' ? (b as HeapBackend) : undefined;
+}
 
 /**
  * @internal Adam (Kingma & Ba 2015) as PyTorch's `torch.optim.Adam` computes it (bias-corrected
@@ -13,18 +28,18 @@ const HOST_BACKENDS = new Set(['cpu', 'wasm']);
  * tfjs' own AdamOptimizer keeps its rate in a protected field, and ReduceLROnPlateau must change
  * the rate between epochs; the update is a few lines.
  *
- * On the cpu and wasm backends the moments live in typed arrays and each parameter is updated
- * in one fused pass (read the parameter and its gradient once, write the parameter once):
- * the tensor form dispatches thirteen ops per parameter, each a full pass over memory. The pass
- * rounds every intermediate to float32 in the tensor form's order (`Math.fround` after each
- * operation; f64 arithmetic rounded once to f32 is the correctly rounded f32 result for + - * /
- * and sqrt), so both forms give the same bits. Other backends keep the tensor form: reading
- * a GPU tensor back would cost more than the ops.
+ * On the cpu and wasm backends, with WebAssembly SIMD, the moments live in a WebAssembly
+ * kernel's memory and each parameter is updated by one kernel call (`src/wasm/adam-kernel.ts`):
+ * its values and gradient are read once and its values written once, where the tensor form
+ * dispatches thirteen ops per parameter, each a full pass over memory. Every SIMD operation
+ * rounds to float32 as the matching tensor op does, in the same order, so both forms give the
+ * same bits. Other backends (or no SIMD) keep the tensor form: reading a GPU tensor back would
+ * cost more than the ops.
  */
 export class Adam {
-  private readonly m: (tf.Variable | Float32Array)[];
-  private readonly v: (tf.Variable | Float32Array)[];
-  private readonly host: boolean;
+  private readonly m: tf.Variable[] = [];
+  private readonly v: tf.Variable[] = [];
+  private readonly kernel: AdamKernel | undefined;
   private t = 0;
 
   constructor(
@@ -32,13 +47,21 @@ export class Adam {
     private readonly beta1 = 0.9,
     private readonly beta2 = 0.999,
     private readonly eps = 1e-8,
+    /** `'tensor'` forces the tensor form (tests compare the two). */
+    form: 'auto' | 'tensor' = 'auto',
   ) {
-    this.host = HOST_BACKENDS.has(tf.getBackend());
+    const host = form === 'auto' && HOST_BACKENDS.has(tf.getBackend()) && params.every((p) => p.dtype === 'float32');
+    this.kernel = host ? AdamKernel.create(params.map((p) => p.size)) : undefined;
+    if (this.kernel) return;
     // tidy frees the zero tensors; the variables (which tidy never disposes) keep the data.
-    const zeros = (p: tf.Variable): tf.Variable | Float32Array =>
-      this.host ? new Float32Array(p.size) : tf.tidy(() => tf.variable(tf.zerosLike(p), false));
+    const zeros = (p: tf.Variable): tf.Variable => tf.tidy(() => tf.variable(tf.zerosLike(p), false));
     this.m = params.map(zeros);
     this.v = params.map(zeros);
+  }
+
+  /** Whether the WebAssembly kernel runs the updates. */
+  get fused(): boolean {
+    return this.kernel !== undefined;
   }
 
   /** One update of every parameter with its gradient (same order as the parameters). */
@@ -46,10 +69,33 @@ export class Adam {
     this.t++;
     const bc1 = 1 - this.beta1 ** this.t;
     const bc2 = 1 - this.beta2 ** this.t;
-    this.params.forEach((p, i) => {
-      if (this.host) this.hostStep(p, grads[i], this.m[i] as Float32Array, this.v[i] as Float32Array, bc1, bc2, lr);
-      else this.tensorStep(p, grads[i], this.m[i] as tf.Variable, this.v[i] as tf.Variable, bc1, bc2, lr);
-    });
+    const kernel = this.kernel;
+    if (kernel) {
+      const f = Math.fround;
+      // The scalars as the tensor ops see them: float32 constants.
+      const s = {
+        beta1: f(this.beta1), oneMinusBeta1: f(1 - this.beta1), beta2: f(this.beta2), oneMinusBeta2: f(1 - this.beta2),
+        rootBc2: f(Math.sqrt(bc2)), eps: f(this.eps), rate: f(lr / bc1),
+      };
+      const heap = heapOf();
+      this.params.forEach((p, i) => {
+        let t: tf.Tensor;
+        if (heap) {
+          // Allocated first: growing the heap would detach views taken before.
+          const out = heap.makeOutput(p.shape, 'float32');
+          heap.typedArrayFromHeap(out).set(kernel.update(i, heap.typedArrayFromHeap(p), heap.typedArrayFromHeap(grads[i]), s));
+          t = tf.engine().makeTensorFromTensorInfo(out);
+        } else {
+          const next = kernel.update(i, p.dataSync() as Float32Array, grads[i].dataSync() as Float32Array, s);
+          // A copy: the cpu backend keeps the array it is given, and next is the kernel's scratch.
+          t = tf.tensor(next.slice(), p.shape, 'float32');
+        }
+        p.assign(t);
+        t.dispose();
+      });
+      return;
+    }
+    this.params.forEach((p, i) => this.tensorStep(p, grads[i], this.m[i], this.v[i], bc1, bc2, lr));
   }
 
   /** The update in tensor ops; one tidy per parameter, so the peak is a few copies of the largest one. */
@@ -64,30 +110,8 @@ export class Adam {
     });
   }
 
-  /** The same update in one pass over typed arrays, every step rounded to float32 as the tensor ops round it. */
-  private hostStep(p: tf.Variable, g: tf.Tensor, m: Float32Array, v: Float32Array, bc1: number, bc2: number, lr: number): void {
-    const f = Math.fround;
-    // The scalars as the tensor ops see them: float32 constants.
-    const [b1, c1, b2, c2] = [f(this.beta1), f(1 - this.beta1), f(this.beta2), f(1 - this.beta2)];
-    const [root, eps, rate] = [f(Math.sqrt(bc2)), f(this.eps), f(lr / bc1)];
-    const pd = p.dataSync() as Float32Array;
-    const gd = g.dataSync() as Float32Array;
-    // A fresh array: on the cpu backend the new tensor takes it over, and pd is p's own buffer.
-    const out = new Float32Array(pd.length);
-    for (let j = 0; j < out.length; j++) {
-      const gj = gd[j];
-      const mj = (m[j] = f(f(m[j] * b1) + f(gj * c1)));
-      const vj = (v[j] = f(f(v[j] * b2) + f(f(gj * gj) * c2)));
-      const denom = f(f(f(Math.sqrt(vj)) / root) + eps);
-      out[j] = f(pd[j] - f(f(mj / denom) * rate));
-    }
-    const next = tf.tensor(out, p.shape, 'float32');
-    p.assign(next);
-    next.dispose();
-  }
-
   /** Frees the moment estimates. */
   dispose(): void {
-    for (const x of [...this.m, ...this.v]) if (!(x instanceof Float32Array)) x.dispose();
+    for (const x of [...this.m, ...this.v]) x.dispose();
   }
 }

@@ -1,0 +1,14 @@
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+const repo = process.argv[2];
+const { Adam } = await import(`${repo}/src/training/adam.js`);
+await tf.setBackend('wasm'); await tf.ready();
+const shapes = [[2048, 512], [2048, 512], [1536, 512], [512, 1536], [512, 512], [1536, 512]];
+const params = shapes.map((s) => tf.variable(tf.randomNormal(s)));
+const grads = shapes.map((s) => tf.randomNormal(s));
+const adam = new Adam(params);
+for (let i = 0; i < 2; i++) tf.tidy(() => adam.step(grads, 1e-3));
+const c0 = process.cpuUsage();
+for (let i = 0; i < 10; i++) tf.tidy(() => adam.step(grads, 1e-3));
+const c = process.cpuUsage(c0);
+console.log(repo, 'adam step', ((c.user + c.system) / 10000).toFixed(1), 'ms cpu for', params.reduce((a, p) => a + p.size, 0), 'params');

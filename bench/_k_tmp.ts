@@ -1,0 +1,16 @@
+import { AdamKernel } from '../src/wasm/adam-kernel.js';
+const sizes = [1048576, 1048576, 786432, 786432, 262144, 786432];
+const k = AdamKernel.create(sizes)!;
+const ps = sizes.map((n) => Float32Array.from({ length: n }, () => Math.random()));
+const gs = sizes.map((n) => Float32Array.from({ length: n }, () => Math.random() - 0.5));
+const s = { beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, rootBc2: 0.1, eps: 1e-8, rate: 0.01 };
+for (let r = 0; r < 3; r++) sizes.forEach((_, i) => k.update(i, ps[i], gs[i], s));
+let c0 = process.cpuUsage();
+for (let r = 0; r < 10; r++) sizes.forEach((_, i) => k.update(i, ps[i], gs[i], s));
+let c = process.cpuUsage(c0);
+console.log('kernel update incl 2 copies in', ((c.user + c.system) / 10000).toFixed(1), 'ms');
+const big = new Float32Array(4718592);
+c0 = process.cpuUsage();
+for (let r = 0; r < 10; r++) big.slice();
+c = process.cpuUsage(c0);
+console.log('slice 4.7M', ((c.user + c.system) / 10000).toFixed(1), 'ms');

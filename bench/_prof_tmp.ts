@@ -1,0 +1,23 @@
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+const repo = process.argv[2];
+const { buildDvmeModel } = await import(`${repo}/src/fusion/dvme-model.js`);
+const { trainStep, trainableVariables } = await import(`${repo}/src/fusion/train-fusion.js`);
+const { Adam } = await import(`${repo}/src/training/adam.js`);
+await tf.setBackend('wasm'); await tf.ready();
+const model = buildDvmeModel({ sourceDims: [2048, 2048, 1536], numOutputs: 1, tokens: 'source', seed: 7 });
+const params = trainableVariables(model);
+const adam = new Adam(params);
+const xs = [2048, 2048, 1536].map((w) => tf.randomNormal([64, w]));
+const y = tf.cast(tf.greater(tf.randomNormal([64, 1]), 0), 'float32');
+for (let i = 0; i < 2; i++) trainStep(model, params, adam, 'binary', xs, y, 1e-3).dispose();
+const agg: Record<string, [number, number]> = {};
+const steps = 6;
+const t0 = performance.now();
+const info = await tf.profile(() => { for (let i = 0; i < steps; i++) trainStep(model, params, adam, 'binary', xs, y, 1e-3).dispose(); });
+const total = performance.now() - t0;
+for (const k of info.kernels) { const a = (agg[k.name] ??= [0, 0]); a[0] += k.kernelTimeMs as number; a[1]++; }
+const rows = Object.entries(agg).sort((a, b) => b[1][0] - a[1][0]);
+const sum = rows.reduce((s, r) => s + r[1][0], 0);
+console.log(`per step: total ${(total / steps).toFixed(1)} ms, kernels ${(sum / steps).toFixed(1)} ms`);
+for (const [n, [ms, c]] of rows.slice(0, 14)) console.log(n.padEnd(22), (ms / steps).toFixed(2), 'ms/step', (c / steps).toFixed(0), 'calls');
