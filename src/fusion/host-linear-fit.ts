@@ -28,16 +28,21 @@ export async function fitLinearModelOnHost(input: FusionFitInput): Promise<Train
   const products = await createRowProducts(await sourceRows(x, input.hostRows?.x), xVal, d, k, hp.batchSize);
   const nVal = validation?.x[0].shape[0] ?? 0;
   const trainer = new LinearHeadTrainer(task, products, init, input.targets, input.weights, d, k, hp.batchSize, nVal);
-  const report = await hostTrainLoop({
-    model: trainer,
-    rows: x[0].shape[0],
-    validation: validation && { targets: validation.targets, outputs: k },
-    hp,
-    rng: input.rng,
-    diverged: (loss, epoch) => `Training diverged: the training loss is ${loss} at epoch ${epoch}. Lower learningRate or check the embeddings.`,
-    onEpoch: input.onEpoch,
-    signal: input.signal,
-  });
+  let report: TrainingReport;
+  try {
+    report = await hostTrainLoop({
+      model: trainer,
+      rows: x[0].shape[0],
+      validation: validation && { targets: validation.targets, outputs: k },
+      hp,
+      rng: input.rng,
+      diverged: (loss, epoch) => `Training diverged: the training loss is ${loss} at epoch ${epoch}. Lower learningRate or check the embeddings.`,
+      onEpoch: input.onEpoch,
+      signal: input.signal,
+    });
+  } finally {
+    products.release();
+  }
   const best = trainer.current();
   const weights = [tf.tensor2d(transpose(best.coef, k, d), [d, k]), tf.tensor1d(best.bias)];
   try {
