@@ -156,6 +156,14 @@ export async function readEmbeddings(name: string, x: EmbeddingInput, cols?: num
 }
 
 /**
+ * @internal A non-tensor input's checked row-major values, for code that only reads them (the
+ * caller's own array when it is a Float32Array matrix).
+ */
+export function embeddingRows(name: string, x: EmbeddingInput, cols: number): DenseRows {
+  return checkNotEmpty(name, fromPlain(name, x, cols, false));
+}
+
+/**
  * @internal The embeddings as a float32 tensor `[rows, cols]`, for use inside `tf.tidy`. A tensor
  * input is returned as it is (or cast), so the caller must not dispose the result itself.
  * `keep` receives the checked row-major values of a non-tensor input (not called for tensors):
