@@ -1,25 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamKernel } from '../wasm/adam-kernel.js';
+import { heapBackend } from '../wasm/tfjs-heap.js';
 
 /** Backends whose `dataSync` is a memory copy (no device round trip). */
 const HOST_BACKENDS = new Set(['cpu', 'wasm']);
-
-/** What tfjs-backend-wasm offers its own kernels: views of tensors in its heap, fresh outputs there. */
-interface HeapBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
-
-/**
- * The backend as a {@link HeapBackend} when it is one (the wasm backend): reading a tensor
- * through a view and writing a fresh output in place saves the copies of `dataSync` and
- * `tf.tensor`, and allocating a fresh array of a parameter's size per step costs more than the
- * update itself.
- */
-function heapOf(): HeapBackend | undefined {
-  const b = tf.backend() as unknown as Partial<HeapBackend>;
-  return typeof b.typedArrayFromHeap === 'function' && typeof b.makeOutput === 'function' ? (b as HeapBackend) : undefined;
-}
 
 /**
  * @internal Adam (Kingma & Ba 2015) as PyTorch's `torch.optim.Adam` computes it (bias-corrected
@@ -77,7 +61,7 @@ export class Adam {
         beta1: f(this.beta1), oneMinusBeta1: f(1 - this.beta1), beta2: f(this.beta2), oneMinusBeta2: f(1 - this.beta2),
         rootBc2: f(Math.sqrt(bc2)), eps: f(this.eps), rate: f(lr / bc1),
       };
-      const heap = heapOf();
+      const heap = heapBackend();
       this.params.forEach((p, i) => {
         let t: tf.Tensor;
         if (heap) {
