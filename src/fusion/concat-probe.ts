@@ -39,6 +39,11 @@ export class ConcatProbe<T extends ProbeTask = ProbeTask> extends FusionEstimato
   }
 
   /** @internal */
+  protected override get trainsOnHost(): boolean {
+    return true;
+  }
+
+  /** @internal */
   protected createModel(numOutputs: number): tfl.LayersModel {
     return buildConcatModel({ sourceDims: this.specs.map((s) => s.dim), numOutputs, seed: this.hyperparameters.seed });
   }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeError } from '../errors/index.js';
 import type { Xoshiro128 } from '../random/xoshiro.js';
 import { describe } from '../validation/describe.js';
-import { embeddingTensor, type EmbeddingInput } from '../training/embedding-input.js';
+import { embeddingRows, embeddingTensor, isTensor, type EmbeddingInput } from '../training/embedding-input.js';
 import { checkAllPresent, encodeTargets, learnClasses, type ProbeTask, type Targets } from '../training/labels.js';
 import { splitTargets, takeTargets } from '../training/rows.js';
 
@@ -45,17 +45,27 @@ export function sourceSpecs(sources: unknown): SourceSpec[] {
   return specs;
 }
 
+/** @internal Whether `x` is a record of sources none of which is a tensor. */
+export function plainSources(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !Object.values(x).some(isTensor);
+}
+
 /**
  * @internal One float32 tensor per source, in source order, checked for names, widths, equal
  * row counts and finiteness. `owned` lists the tensors created here (the caller disposes
  * them); tensors the caller passed are used as they are. `rows` holds, for each non-tensor
- * input, its checked row-major copy (the tensor's values), so host code need not read it back.
+ * input, its checked row-major values (the tensor's values; the caller's own Float32Array
+ * where it is one: read, never written), so host code need not read the tensor back.
+ *
+ * With `upload` false (for code that trains on the host; every input must then be plain, see
+ * {@link plainSources}) no tensor is made: `tensors` is empty and `rows` holds every source.
  */
 export function sourceTensors(
   name: string,
   x: unknown,
   specs: readonly SourceSpec[],
-): { tensors: tf.Tensor2D[]; owned: tf.Tensor[]; rows: (Float32Array | undefined)[] } {
+  upload = true,
+): { tensors: tf.Tensor2D[]; owned: tf.Tensor[]; rows: (Float32Array | undefined)[]; n: number } {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) {
     throw new InvalidArgumentError(
       `${name} must be a record { sourceName: embeddings } with sources ${specs.map((s) => s.name).join(', ')}; ` +
@@ -77,6 +87,11 @@ export function sourceTensors(
   const tensors: tf.Tensor2D[] = [];
   const owned: tf.Tensor[] = [];
   const host: (Float32Array | undefined)[] = [];
+  if (!upload) {
+    const dense = specs.map((s) => embeddingRows(`${name}.${s.name}`, record[s.name], s.dim));
+    checkSameRows(name, specs, dense.map((d) => d.rows), owned);
+    return { tensors, owned, rows: dense.map((d) => d.data), n: dense[0].rows };
+  }
   try {
     for (const s of specs) {
       const input = record[s.name];
@@ -92,6 +107,12 @@ export function sourceTensors(
     throw e;
   }
   const rows = tensors.map((t) => t.shape[0]);
+  checkSameRows(name, specs, rows, owned);
+  return { tensors, owned, rows: host, n: rows[0] };
+}
+
+/** Throws ShapeError (after disposing `owned`) unless every source has the same rows. */
+function checkSameRows(name: string, specs: readonly SourceSpec[], rows: readonly number[], owned: tf.Tensor[]): void {
   if (rows.some((r) => r !== rows[0])) {
     tf.dispose(owned);
     throw new ShapeError(
@@ -100,7 +121,6 @@ export function sourceTensors(
         '.',
     );
   }
-  return { tensors, owned, rows: host };
 }
 
 /** @internal The label space fixed at fit: classes (binary / multiclass) or label count. */

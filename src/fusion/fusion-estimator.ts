@@ -12,7 +12,7 @@ import type { TrainingWarning } from '../training/fit-warnings.js';
 import { encodeTargets, type LabelsFor, type ProbeTask, type Targets } from '../training/labels.js';
 import { outputCount } from '../training/logits.js';
 import { toRows } from '../training/rows.js';
-import { learnLabelSpace, sourceSpecs, sourceTensors, splitRows, type SourceEmbeddings, type SourceSpec } from './fusion-data.js';
+import { learnLabelSpace, plainSources, sourceSpecs, sourceTensors, splitRows, type SourceEmbeddings, type SourceSpec } from './fusion-data.js';
 import { FUSION_JSON_VERSION, weightsFromJSON, weightsToJSON, type FusionJSON } from './fusion-json.js';
 import type { FusionFitOptions, FusionHyperparameters } from './fusion-options.js';
 import { fitFusionModel, predictProbabilities, readProbabilities } from './train-fusion.js';
@@ -92,6 +92,14 @@ export abstract class FusionEstimator<
   /** @internal A fresh model for `numOutputs` logits (seeded from the hyperparameters). */
   protected abstract createModel(numOutputs: number): tfl.LayersModel;
 
+  /**
+   * @internal Whether the model trains on the host, reading the rows and never the tensors (the
+   * concat baseline): then a fit with given validation rows, all plain data, makes no tensors.
+   */
+  protected get trainsOnHost(): boolean {
+    return false;
+  }
+
   /** Source names, in model input order. */
   get sources(): readonly string[] {
     return this.specs.map((s) => s.name);
@@ -128,9 +136,13 @@ export abstract class FusionEstimator<
     const owned: tf.Tensor[] = [];
     let model: tfl.LayersModel | undefined;
     try {
-      const all = sourceTensors('x', x, this.specs);
+      // Host training with validation rows reads no tensor: none is made (an upload per fit).
+      const hostOnly = this.trainsOnHost && options.validation !== undefined && plainSources(x) && plainSources(options.validation.x);
+      const all = sourceTensors('x', x, this.specs, !hostOnly);
       owned.push(...all.owned);
-      const n = all.tensors[0].shape[0];
+      const n = all.n;
+      let nTrain = n;
+      let nValidation = 0;
       const { space, targets } = learnLabelSpace(hp.task, y, n, hp);
       const rng = new Xoshiro128(hp.seed);
       let train = { x: all.tensors, targets };
@@ -138,10 +150,11 @@ export abstract class FusionEstimator<
       const hostRows: { x?: (Float32Array | undefined)[]; validation?: (Float32Array | undefined)[] } = { x: all.rows };
       let kind: FusionProvenance['validation'] = 'none';
       if (options.validation) {
-        const v = sourceTensors('validation.x', options.validation.x, this.specs);
+        const v = sourceTensors('validation.x', options.validation.x, this.specs, !hostOnly);
         owned.push(...v.owned);
-        const vt = encodeTargets(hp.task, 'validation.y', options.validation.y, v.tensors[0].shape[0], space);
+        const vt = encodeTargets(hp.task, 'validation.y', options.validation.y, v.n, space);
         validation = { x: v.tensors, targets: vt };
+        nValidation = v.n;
         hostRows.validation = v.rows;
         kind = 'given';
       } else if (hp.validationSplit > 0) {
@@ -149,6 +162,7 @@ export abstract class FusionEstimator<
         owned.push(...split.train.x, ...split.heldOut.x);
         train = split.train;
         validation = split.heldOut;
+        [nTrain, nValidation] = [train.x[0].shape[0], validation.x[0].shape[0]];
         hostRows.x = undefined;
         kind = 'split';
       }
@@ -186,8 +200,8 @@ export abstract class FusionEstimator<
       const warnings = this.warningsOf(content, sets, report, advice, options.onWarning);
       const { epochs, bestEpoch, stoppedEarly, lrDropEpochs } = report;
       const provenance: FusionProvenance = {
-        nTrain: train.x[0].shape[0],
-        nValidation: validation?.x[0].shape[0] ?? 0,
+        nTrain,
+        nValidation,
         validation: kind,
         parameterCount: model.countParams(),
         ...fitOrigin(),

@@ -12,7 +12,8 @@ type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
  * `matMul(x, dy, transposeA = true)`, which tfjs-wasm runs on a slow generic loop (about 20x
  * slower than a plain matMul of the same size; 350 ms against 16 ms for a 2048 x 512 kernel at
  * batch 64). Here the kernel gradient is `transpose(x) @ dy` and the input gradient
- * `dy @ transpose(W)`, both plain matMuls on the fast path. Same values, same weights.
+ * `dy @ transpose(W)`, or `transpose(W @ transpose(dy))` when W is the larger one to
+ * transpose, all plain matMuls on the fast path. Same values, same weights.
  *
  * @param inputGradient - `false` when `x` depends on no trainable weight (model inputs): its
  *   gradient is then neither returned nor computed.
@@ -30,6 +31,14 @@ export function linear(
     if (withBias) g.push(tf.sum(dy, 0));
     return g;
   };
+  // dy W^T with the cheaper transposes (they cost their size on tfjs-wasm, more than the
+  // product for a wide W): W's (in x out), else dy's and the product's (rows x (in + out)).
+  const inputGrad = (dy: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D => {
+    const [rows, out] = dy.shape;
+    const width = w.shape[0];
+    if (width * out <= rows * (width + out)) return tf.matMul(dy, tf.transpose(w));
+    return tf.transpose(tf.matMul(w, tf.transpose(dy))) as tf.Tensor2D;
+  };
   // Tensors the backward pass reads go through save(): the caller's tidy may free them first.
   const withBias = bias !== undefined;
   if (inputGradient) {
@@ -42,7 +51,7 @@ export function linear(
         gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
           const [sa, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
           const d = dy as tf.Tensor2D;
-          return [tf.matMul(d, tf.transpose(sw)), ...weightGrads(d, sa, withBias)];
+          return [inputGrad(d, sw), ...weightGrads(d, sa, withBias)];
         },
       };
     });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError, ShapeError } from '../errors/index.js';
 import { DEFAULT_CHUNK_ELEMENTS, blockedAttention, groupedAttentionSums } from './chunked-attention.js';
+import { FEW_TOKENS, fewTokenAttention } from './few-token-attention.js';
 import { torchLinearInit } from './torch-init.js';
 import { linear } from './linear.js';
 
@@ -60,7 +61,8 @@ function checkPositiveInt(name: string, v: unknown): number {
  * stays bounded by `chunkElements` even for 1536 one-dimensional tokens at batch 64. With
  * one-dimensional tokens on the cpu and wasm backends a WebAssembly SIMD kernel computes it
  * (same results to float32 rounding, 5-6x faster on wasm); elsewhere, or without WebAssembly
- * SIMD, tensor ops do.
+ * SIMD, tensor ops do. A few wide tokens (at most 8, such as DVME's source tokens) skip the
+ * head split's transposes (see `fewTokenAttention`).
  *
  * Weights, in PyTorch's layout transposed: `qkv/kernel` `[tokenDim, 3 * tokenDim]`,
  * `qkv/bias`, `proj/kernel` `[tokenDim, tokenDim]`, `proj/bias`.
@@ -147,6 +149,12 @@ export class TokenSelfAttention extends tfl.layers.Layer {
       const d = this.tokenDim;
       const n = width / d;
       const hd = d / this.numHeads;
+      if (n <= FEW_TOKENS && d > 1) {
+        const qkv = dense(tf.reshape(x, [b * n, d]), this.qkvKernel!.read(), this.qkvBiasWeight?.read());
+        const mixed = fewTokenAttention(tf.reshape(qkv, [b, 3 * width]) as tf.Tensor2D, n, this.numHeads, hd ** -0.5);
+        const out = dense(tf.reshape(mixed, [b * n, d]), this.projKernel!.read(), this.projBias!.read());
+        return tf.reshape(out, [b, width]);
+      }
       const [q, k, v] = this.qkv(x);
       const mixed = blockedAttention(q, k, v, hd ** -0.5, this.chunkElements);
       const merged = tf.transpose(tf.reshape(mixed, [b, this.numHeads, n, hd]), [0, 2, 1, 3]);

@@ -110,7 +110,10 @@ export async function readProbabilities(model: tfl.LayersModel, task: ProbeTask,
 export interface FusionFitInput {
   readonly model: tfl.LayersModel;
   readonly task: ProbeTask;
-  /** One `[n, d_j]` tensor per source (not disposed here). */
+  /**
+   * One `[n, d_j]` tensor per source (not disposed here); none for a model that trains on the
+   * host when `hostRows` holds every source (then validation's are none either).
+   */
   readonly x: readonly tf.Tensor2D[];
   readonly targets: Targets;
   /** Class weight of every target (one per row, or per row and label for indicators). */

@@ -102,16 +102,21 @@ async function fitPaperHost(input: PaperSolverInput): Promise<{ weights: LinearW
   const products = await createRowProducts(x.data, validation?.x.data, d, k, hp.batchSize);
   const nVal = validation?.x.rows ?? 0;
   const trainer = new LinearHeadTrainer(task, products, init, input.targets, input.weights, d, k, hp.batchSize, nVal);
-  const report = await hostTrainLoop({
-    model: trainer,
-    rows: n,
-    validation: validation && { targets: validation.targets, outputs: k },
-    hp,
-    rng: input.rng,
-    diverged,
-    onEpoch: input.onEpoch,
-    signal: input.signal,
-  });
+  let report: TrainingReport;
+  try {
+    report = await hostTrainLoop({
+      model: trainer,
+      rows: n,
+      validation: validation && { targets: validation.targets, outputs: k },
+      hp,
+      rng: input.rng,
+      diverged,
+      onEpoch: input.onEpoch,
+      signal: input.signal,
+    });
+  } finally {
+    products.release();
+  }
   const { coef, bias } = trainer.current();
   return { weights: { coef: Float32Array.from(coef), intercept: Float32Array.from(bias), outputs: k, features: d }, report };
 }

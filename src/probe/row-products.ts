@@ -19,6 +19,8 @@ export interface RowProducts {
   backward(g: Float64Array, grad: Float64Array): void;
   /** `z = X_val W^T` over every validation row. */
   forwardValidation(z: Float64Array): void;
+  /** Hands the memory back for the next fit's products; this object is not used afterwards. */
+  release(): void;
 }
 
 const align = (v: number, to: number): number => Math.ceil(v / to) * to;
@@ -45,6 +47,8 @@ export class JsRowProducts implements RowProducts {
   setWeights(w: Float32Array): void {
     this.w = w;
   }
+
+  release(): void {}
 
   forward(idx: Int32Array, z: Float64Array): void {
     this.idx = idx;
@@ -108,6 +112,10 @@ class WasmRowProducts implements RowProducts {
     for (let c = 0; c < k; c++) wv.set(w.subarray(c * d, c * d + d), c * dp);
   }
 
+  release(): void {
+    keepMemory(this.memory);
+  }
+
   forward(idx: Int32Array, z: Float64Array): void {
     const dp = this.stride / 4;
     const all = new Float32Array(this.memory.buffer);
@@ -161,7 +169,7 @@ function blocksOf(x: RowBlocks, d: number): { n: number; parts: { data: Float32A
   return { n, parts: arrays.map((data) => ({ data, w: n > 0 ? data.length / n : 0 })) };
 }
 
-/** Writes the rows of `x` into `dst` at row stride `dp` (>= d). */
+/** Writes the rows of `x` into `dst` at row stride `dp` (>= d), zeros in each row's padding. */
 function copyRows(x: RowBlocks, d: number, dst: Float32Array, dp: number): void {
   const { n, parts } = blocksOf(x, d);
   if (parts.length === 1 && dp === d) {
@@ -173,6 +181,39 @@ function copyRows(x: RowBlocks, d: number, dst: Float32Array, dp: number): void 
     for (let i = 0; i < n; i++) dst.set(data.subarray(i * w, i * w + w), i * dp + offset);
     offset += w;
   }
+  // The kernels read whole padded rows, and a reused memory holds the last fit's values there.
+  if (dp > d) for (let i = 0; i < n; i++) dst.fill(0, i * dp + d, (i + 1) * dp);
+}
+
+/**
+ * The kernel memory of the last finished fit, kept for the next one (up to `KEEP_BYTES`): the
+ * first write to fresh WebAssembly memory costs a page fault per 4 KiB, more than half of a
+ * small fit's time (ConcatProbe on 546 x 5632 rows: 85 of 200 ms), and an evaluation protocol
+ * runs hundreds of fits on rows of the same size.
+ */
+let idle: WebAssembly.Memory | undefined;
+const KEEP_BYTES = 2 ** 29;
+const PAGE = 65536;
+
+function keepMemory(memory: WebAssembly.Memory): void {
+  if (memory.buffer.byteLength <= KEEP_BYTES) idle = memory;
+}
+
+/** A memory of at least `bytes`: the kept one (grown if need be), else a fresh one. */
+function takeMemory(bytes: number): WebAssembly.Memory {
+  const pages = Math.ceil(bytes / PAGE);
+  const kept = idle;
+  idle = undefined;
+  if (kept) {
+    try {
+      const have = kept.buffer.byteLength / PAGE;
+      if (pages > have) kept.grow(pages - have);
+      return kept;
+    } catch {
+      // Could not grow: a fresh one below.
+    }
+  }
+  return new WebAssembly.Memory({ initial: pages });
 }
 
 /** `x` as one row-major array (a copy only when it comes in blocks). */
@@ -217,11 +258,13 @@ export async function createRowProducts(
   try {
     const module = await compileKernels({ k, stride, w32, w64: w32 + k * stride, grad });
     if (!module) return fallback();
-    memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
+    memory = takeMemory(bytes);
     instance = await WebAssembly.instantiate(module, { env: { memory } });
   } catch {
     return fallback();
   }
+  // W's padding columns zeroed (setWeights writes the d real ones); copyRows zeroes the rows'.
+  new Float32Array(memory.buffer, w32, (grad - w32) / 4).fill(0);
   copyRows(x, d, new Float32Array(memory.buffer, xAt, n * dp), dp);
   if (xVal) copyRows(xVal, d, new Float32Array(memory.buffer, val, nVal * dp), dp);
   const at = { w32, grad, z, g32, x: xAt, batch: batchAt, val };

@@ -74,8 +74,11 @@ export function checkFiniteRows(name: string, data: Float32Array, cols: number):
   }
 }
 
-/** @internal Copies a non-tensor input into a DenseRows, checking shape and finiteness. */
-function fromPlain(name: string, x: unknown, cols: number | undefined): DenseRows {
+/**
+ * @internal A non-tensor input as a DenseRows, checking shape and finiteness: a copy, or with
+ * `copy` false the caller's own Float32Array where it is one (for code that only reads it).
+ */
+function fromPlain(name: string, x: unknown, cols: number | undefined, copy = true): DenseRows {
   if (typeof x !== 'object' || x === null) {
     throw new InvalidArgumentError(
       `${name} must be a tf.Tensor2D, { data, shape: [rows, cols] } or an array of rows; received ${describe(x)}.`,
@@ -92,7 +95,7 @@ function fromPlain(name: string, x: unknown, cols: number | undefined): DenseRow
       );
     }
     // The constructor copies typed arrays in bulk (Float32Array.from iterates them).
-    out = { data: new Float32Array(m.data), rows, cols: width };
+    out = { data: !copy && m.data instanceof Float32Array ? m.data : new Float32Array(m.data), rows, cols: width };
   } else {
     const a = x as ArrayLike<ArrayLike<number>>;
     if (typeof a.length !== 'number') {
@@ -153,13 +156,24 @@ export async function readEmbeddings(name: string, x: EmbeddingInput, cols?: num
 }
 
 /**
+ * @internal A non-tensor input's checked row-major values, for code that only reads them (the
+ * caller's own array when it is a Float32Array matrix).
+ */
+export function embeddingRows(name: string, x: EmbeddingInput, cols: number): DenseRows {
+  return checkNotEmpty(name, fromPlain(name, x, cols, false));
+}
+
+/**
  * @internal The embeddings as a float32 tensor `[rows, cols]`, for use inside `tf.tidy`. A tensor
  * input is returned as it is (or cast), so the caller must not dispose the result itself.
- * `keep` receives the checked row-major copy of a non-tensor input (not called for tensors).
+ * `keep` receives the checked row-major values of a non-tensor input (not called for tensors):
+ * the caller's own array when it is a Float32Array matrix, so `keep` must only read it. (No copy
+ * of it either for the tensor: tensors are never written in place; the wasm backend copies into
+ * its heap, and copying the rows first costs a page fault per 4 KiB of fresh memory.)
  */
 export function embeddingTensor(name: string, x: EmbeddingInput, cols: number, keep?: (rows: Float32Array) => void): tf.Tensor2D {
   if (!isTensor(x)) {
-    const d = checkNotEmpty(name, fromPlain(name, x, cols));
+    const d = checkNotEmpty(name, fromPlain(name, x, cols, false));
     keep?.(d.data);
     return tf.tensor2d(d.data, [d.rows, d.cols], 'float32');
   }

@@ -1,6 +1,7 @@
 /**
  * A minimal WebAssembly binary encoder: just enough to emit the SIMD kernels in
- * `wasm-kernel.ts` (L-BFGS) and `src/fusion/scalar-attention-wasm.ts` (head-width-1 attention) at
+ * `wasm-kernel.ts` (L-BFGS), `src/fusion/scalar-attention-wasm.ts` (head-width-1 attention) and
+ * `adam-kernel.ts` (Adam's update) at
  * run time, so the package ships readable TypeScript rather than an opaque binary blob and needs
  * no compiler toolchain. Opcodes follow the WebAssembly 2.0 core spec (SIMD included).
  *
@@ -9,6 +10,8 @@
 
 /** Value type `i32`. @internal */
 export const I32 = 0x7f;
+/** Value type `f32`. @internal */
+export const F32 = 0x7d;
 /** Value type `f64`. @internal */
 export const F64 = 0x7c;
 /** Value type `v128`. @internal */
@@ -112,12 +115,15 @@ export class FunctionBody {
   shuffle(lanes: readonly number[]): this { this.simd(0x0d); this.code.push(...lanes); return this; }
   f32x4ExtractLane(lane: number): this { return this.simd(0x1f).op(lane); }
   f64x2ExtractLane(lane: number): this { return this.simd(0x21).op(lane); }
+  f32x4Splat(): this { return this.simd(0x13); }
   f32x4Ge(): this { return this.simd(0x46); }
   i32x4Shl(): this { return this.simd(0xab); }
   i32x4Add(): this { return this.simd(0xae); }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Sub(): this { return this.simd(0xe5); }
   f32x4Mul(): this { return this.simd(0xe6); }
+  f32x4Div(): this { return this.simd(0xe7); }
+  f32x4Sqrt(): this { return this.simd(0xe3); }
   f64x2Add(): this { return this.simd(0xf0); }
   f64x2Mul(): this { return this.simd(0xf2); }
   f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }

@@ -29,11 +29,15 @@ describe('linear: x W + b with plain-matMul gradients', () => {
     });
   });
 
-  it('input gradient equals tfjs autodiff, with and without bias', () => {
+  // [4, 6] x [6, 2] transposes W; [2, 6] x [6, 5] transposes dy and the product instead.
+  it.each([
+    [4, 6, 2],
+    [2, 6, 5],
+  ])('input gradient equals tfjs autodiff, with and without bias (x [%i, %i], %i units)', (rows, width, units) => {
     tf.tidy(() => {
-      const x = tf.randomNormal([4, 6], 0, 1, 'float32', 4) as tf.Tensor2D;
-      const w = tf.randomNormal([6, 2], 0, 1, 'float32', 5) as tf.Tensor2D;
-      const b = tf.randomNormal([2], 0, 1, 'float32', 6) as tf.Tensor1D;
+      const x = tf.randomNormal([rows, width], 0, 1, 'float32', 4) as tf.Tensor2D;
+      const w = tf.randomNormal([width, units], 0, 1, 'float32', 5) as tf.Tensor2D;
+      const b = tf.randomNormal([units], 0, 1, 'float32', 6) as tf.Tensor1D;
       const ours = tf.grad((a: tf.Tensor) => tf.sum(tf.sin(linear(a as tf.Tensor2D, w, b, true))))(x);
       const ref = tf.grad((a: tf.Tensor) => tf.sum(tf.sin(tf.add(tf.matMul(a, w), b))))(x);
       expect(maxDiff(ours, ref)).toBeLessThan(1e-5);
