@@ -14,7 +14,7 @@
  * seed, so the table's difference finetune − probe is paired.
  *
  *   npx tsx examples/finetune-evaluation.ts [--dataset retinamnist|pneumoniamnist] [--sizes S,M,F]
- *     [--repeats 5] [--input 64] [--min-epochs 30] [--max-epochs 50] [--patience 10] [--pool n]
+ *     [--repeats 5] [--input 64] [--min-epochs 30] [--max-epochs 50] [--patience 10] [--lr 1e-3] [--pool n]
  *     [--validation full|draw] [--backend wasm|cpu] [--threads auto|n] [--seed 0] [--json out.json]
  *     [--model model.json] [--data file.npz]
  *
@@ -49,6 +49,7 @@ const { values } = parseArgs({
     'min-epochs': { type: 'string', default: '30' },
     'max-epochs': { type: 'string', default: '50' },
     patience: { type: 'string', default: '10' },
+    lr: { type: 'string', default: '1e-3' },
     threads: { type: 'string', default: 'auto' },
     pool: { type: 'string' },
     validation: { type: 'string', default: 'full' },
@@ -84,6 +85,8 @@ const minEpochs = count('min-epochs', values['min-epochs']);
 const maxEpochs = count('max-epochs', values['max-epochs']);
 if (minEpochs > maxEpochs) throw new Error(`--min-epochs (${minEpochs}) must not exceed --max-epochs (${maxEpochs}).`);
 const patience = count('patience', values.patience);
+const learningRate = Number(values.lr);
+if (!(learningRate > 0 && learningRate < 1)) throw new Error(`--lr: expected a learning rate in (0, 1); received ${JSON.stringify(values.lr)}.`);
 const threads = values.threads === 'auto' ? 'auto' : count('threads', values.threads);
 const pool = values.pool === undefined ? spec.pool : count('pool', values.pool);
 const validationMode = oneOf('validation', values.validation, ['full', 'draw'] as const);
@@ -128,7 +131,7 @@ const result = await runFinetuneEvaluation({
   seed,
   solver: 'paper',
   probeOptions: { standardize: true },
-  finetune: { minEpochs, maxEpochs, earlyStoppingPatience: patience },
+  finetune: { minEpochs, maxEpochs, earlyStoppingPatience: patience, learningRate },
   embedOptions: { batchSize: 32 },
   onEpoch: (log, label) => {
     process.stderr.write(`${label} epoch ${log.epoch}: loss ${log.loss.toFixed(3)}, validation ${log.value.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
@@ -159,7 +162,7 @@ const report = [
   ...runRows,
   '',
   `Training data: ${poolNote}. Validation: ${validationMode === 'full' ? `the official val split (${val.labels.length} images) for every run` : 'a class-balanced draw from the official val split per run (max(10, 20% of the training rows))'}. ` +
-    `Finetuning epochs: ${minEpochs}-${maxEpochs}, early-stopping patience ${patience}${minEpochs === 30 && maxEpochs === 50 && patience === 10 ? ' (the paper\'s)' : ' (the paper: 30-50, patience 10)'}; the probe: the paper's.`,
+    `Finetuning epochs: ${minEpochs}-${maxEpochs}, early-stopping patience ${patience}, Adam learning rate ${learningRate}${minEpochs === 30 && maxEpochs === 50 && patience === 10 && learningRate === 1e-3 ? ' (the paper\'s)' : ' (the paper: 30-50, patience 10, 1e-3)'}; the probe: the paper's.`,
   `Total wall time ${secs(performance.now() - t0)} s on tfjs ${backend.backend}, ${cpus().length} CPUs shared with other jobs (load average ${loadavg().map((v) => v.toFixed(2)).join(' / ')} at the end).`,
   '',
 ].join('\n');
