@@ -4,7 +4,7 @@ import { BackendUnavailableError, DisposedError, InvalidArgumentError } from '..
 import { backboneEngine, type Backbone } from '../backbone/backbone.js';
 import { trainableSourceOf } from '../backbone/engines/tfjs/trainable-source.js';
 import type { TfjsEmbeddingEngine } from '../backbone/engines/tfjs/tfjs-engine.js';
-import { registerConv2dBackpropFilter } from '../wasm/conv2d-backprop-filter.js';
+import { registerWasmTrainingKernels } from '../wasm/training-kernels.js';
 
 /**
  * @internal The LayersModel inside a backbone (its output is the embedding), or a typed error
@@ -111,13 +111,14 @@ const GRADIENT_KERNELS: Readonly<Record<string, readonly string[]>> = {
  * @internal Throws a {@link BackendUnavailableError} with the fix, before any work, when the
  * active backend lacks a gradient kernel the model's layers need: a kernel missing halfway
  * through a backward pass would leave the gradient tape's saved tensors behind. On wasm it
- * first registers dvme's `Conv2DBackpropFilter` (tfjs-backend-wasm 4.22 ships none), so
- * ResNets and ViTs train there; the depthwise gradient kernels (MobileNet, EfficientNet) are
+ * first registers dvme's training kernels (`Conv2DBackpropFilter`, which tfjs-backend-wasm
+ * 4.22 ships none of, and XNNPACK routes for the input gradient and transposed products;
+ * src/wasm/training-kernels.ts), so ResNets and ViTs train there; the depthwise gradient kernels (MobileNet, EfficientNet) are
  * still missing on wasm and refused here.
  */
 export function checkTrainingKernels(owner: string, model: tfl.LayersModel): void {
   const backend = tf.getBackend();
-  if (backend === 'wasm') registerConv2dBackpropFilter('wasm');
+  if (backend === 'wasm') registerWasmTrainingKernels('wasm');
   const classes = new Set(model.layers.map((l) => l.getClassName()));
   for (const c of classes) {
     const missing = (GRADIENT_KERNELS[c] ?? []).find((k) => tf.getKernel(k, backend) === undefined);

@@ -1,0 +1,16 @@
+import { registerBatchMatMulFastPath } from './batch-matmul-fast-path.js';
+import { registerConv2dBackpropFilter } from './conv2d-backprop-filter.js';
+import { registerConv2dBackpropInput } from './conv2d-backprop-input.js';
+
+/**
+ * @internal What training needs on tfjs-backend-wasm (4.22), registered for `backendName`
+ * (default `'wasm'`): the convolution filter gradient it lacks ({@link registerConv2dBackpropFilter}),
+ * and XNNPACK routes for the input gradient ({@link registerConv2dBackpropInput}) and for the
+ * transposed and batched matrix products of every gradient ({@link registerBatchMatMulFastPath}),
+ * which it runs with scalar loops. Idempotent; returns whether convolutions can train there.
+ */
+export function registerWasmTrainingKernels(backendName = 'wasm'): boolean {
+  registerBatchMatMulFastPath(backendName);
+  registerConv2dBackpropInput(backendName);
+  return registerConv2dBackpropFilter(backendName);
+}
