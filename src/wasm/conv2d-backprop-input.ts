@@ -8,9 +8,12 @@ import { replaceKernel, type Attrs, type Info, type Original, type Run } from '.
  * XNNPACK; here it is the transposed convolution written as the forward kind:
  * - 1x1, no padding: `dx = dy W^T`, one matrix product; at stride `s` its rows are spread onto
  *   every `s`-th pixel (the rest are zeros) by a reshape, a zero pad and a slice;
+ * - non-overlapping patches (kernel = stride, no padding: a ViT's patch embedding): one product
+ *   `dy W^T` whose rows are the patches, put in place by a transpose;
  * - any other kernel: `dy` (dilated with `s - 1` zeros between pixels when strided) is
  *   convolved at stride 1 with the filter flipped in space and with input and output channels
- *   swapped, padded by `k - 1 - pad` on each side (`Conv2D`, XNNPACK).
+ *   swapped, padded by `k - 1 - pad` on each side (`Conv2D`, XNNPACK); strides over 2x2 and
+ *   strided cases with few input channels (a stem) keep the backend's loop.
  * Same values up to float32 summation order. Returns `undefined` for a case it does not cover
  * (the caller then runs the backend's own kernel).
  */
@@ -46,6 +49,18 @@ export function conv2dBackpropInputVia(run: Run, dispose: (t: Info) => void, dy:
       const z4 = keep(run('Reshape', { x: z }, { shape: [n, oh, ow, ci] }));
       return run('Reshape', { x: spread(z4, ci, h, w) }, { shape: [n, h, w, ci] });
     }
+    if (kh === sh && kw === sw && top + bottom + left + right === 0 && oh * sh === h && ow * sw === w) {
+      // Non-overlapping patches (a ViT's patch embedding): every input pixel has one tap.
+      const a = keep(run('Reshape', { x: dy }, { shape: [1, n * oh * ow, co] }));
+      const b = keep(run('Reshape', { x: filter }, { shape: [1, kh * kw * ci, co] }));
+      const z = keep(run('BatchMatMul', { a, b }, { transposeA: false, transposeB: true }));
+      const patches = keep(run('Reshape', { x: z }, { shape: [n, oh, ow, kh, kw * ci] }));
+      const rowsFirst = keep(run('Transpose', { x: patches }, { perm: [0, 1, 3, 2, 4] }));
+      return run('Reshape', { x: rowsFirst }, { shape: [n, h, w, ci] });
+    }
+    // Dilating dy wastes (sh * sw - 1) / (sh * sw) of the work on zeros, and XNNPACK is slow
+    // with few output channels (a stem's 3): such cases keep the backend's loop.
+    if (sh * sw > 4 || (sh * sw > 1 && ci < 16)) return undefined;
     const rows = (oh - 1) * sh + 1;
     const cols = (ow - 1) * sw + 1;
     const padTop = kh - 1 - top;

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerConv2dBackpropInput } from '../../../src/wasm/conv2d-backprop-input.js';
 
 // [x shape, filter shape, stride, pad]: ResNet's stem, 3x3 and 1x1 convolutions (stride 1 and 2,
-// even and odd sizes), 'same' and explicit padding, ViT's patch embedding, a 'same' stride 2.
+// even and odd sizes), 'same' and explicit padding, ViT's patch embedding, 'same' stride 2; with
+// few input channels or strides over 2 the strided cases run the backend's own kernel.
 const CASES: Array<[number[], [number, number, number, number], number, 'valid' | 'same' | number]> = [
   [[2, 13, 11, 3], [7, 7, 3, 4], 2, 'valid'],
   [[2, 9, 9, 5], [3, 3, 5, 6], 1, 'same'],
@@ -16,6 +17,9 @@ const CASES: Array<[number[], [number, number, number, number], number, 'valid' 
   [[3, 8, 6, 8], [1, 1, 8, 4], 2, 'valid'],
   [[2, 16, 16, 3], [8, 8, 3, 5], 8, 'valid'],
   [[2, 10, 9, 4], [3, 3, 4, 3], 2, 'same'],
+  [[2, 9, 8, 16], [3, 3, 16, 4], 2, 'valid'],
+  [[2, 10, 9, 16], [3, 3, 16, 3], 2, 'same'],
+  [[2, 12, 12, 16], [3, 3, 16, 3], 3, 'valid'],
 ];
 
 // The gradient of sum(conv2d(x, f) * dy) with respect to x, through whatever Conv2DBackpropInput is registered.
