@@ -47,9 +47,19 @@ export function conv2dBackpropFilterVia(run: Run, dispose: (info: Info) => void,
       }
       cols = taps.length === 1 ? taps[0] : keep(run('Concat', taps as unknown as Record<string, Info>, { axis: 3 })) // Concat takes an array;
     }
-    const a = keep(run('Reshape', { x: cols }, { shape: [1, n * oh * ow, kh * kw * ci] }));
-    const b = keep(run('Reshape', { x: dy }, { shape: [1, n * oh * ow, co] }));
-    const product = keep(run('BatchMatMul', { a, b }, { transposeA: true, transposeB: false }));
+    const m = n * oh * ow;
+    const k = kh * kw * ci;
+    const a = keep(run('Reshape', { x: cols }, { shape: [1, m, k] }));
+    const b = keep(run('Reshape', { x: dy }, { shape: [1, m, co] }));
+    // cols^T dy transposes the patch matrix (m x k); (dy^T cols)^T transposes dy (m x co) and
+    // the product (k x co) instead. The second moves less whenever k > co, as in every 3x3
+    // convolution; on a fast-path BatchMatMul either transpose is one copy.
+    if (m * k <= m * co + k * co) {
+      const product = keep(run('BatchMatMul', { a, b }, { transposeA: true, transposeB: false }));
+      return run('Reshape', { x: product }, { shape: [kh, kw, ci, co] });
+    }
+    const productT = keep(run('BatchMatMul', { a: b, b: a }, { transposeA: true, transposeB: false }));
+    const product = keep(run('Transpose', { x: keep(run('Reshape', { x: productT }, { shape: [co, k] })) }, { perm: [1, 0] }));
     return run('Reshape', { x: product }, { shape: [kh, kw, ci, co] });
   } finally {
     for (const t of temps) dispose(t);
@@ -71,7 +81,7 @@ export function registerConv2dBackpropFilter(backendName = 'wasm'): boolean {
     if (k === undefined) throw new Error(`Conv2DBackpropFilter via im2col needs the ${name} kernel of backend '${backendName}'.`);
     return k.kernelFunc;
   };
-  for (const name of ['PadV2', 'StridedSlice', 'Concat', 'Reshape', 'BatchMatMul']) {
+  for (const name of ['PadV2', 'StridedSlice', 'Concat', 'Reshape', 'BatchMatMul', 'Transpose']) {
     if (tf.getKernel(name, backendName) === undefined) return false;
   }
   tf.registerKernel({

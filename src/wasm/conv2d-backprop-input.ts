@@ -68,8 +68,13 @@ export function conv2dBackpropInputVia(run: Run, dispose: (t: Info) => void, dy:
     const padBottom = h + kh - 1 - rows - padTop;
     const padRight = w + kw - 1 - cols - padLeft;
     if (Math.min(padTop, padLeft, padBottom, padRight) < 0) return undefined;
-    const flipped = keep(run('Reverse', { x: filter }, { dims: [0, 1] }));
-    const swapped = keep(run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }));
+    // Flipping both spatial axes reverses the kh * kw taps: a gather of whole [co, ci] blocks
+    // in reverse order (tfjs-wasm's Reverse goes element by element, several times slower).
+    const taps = keep(run('Reshape', { x: filter }, { shape: [kh * kw, ci, co] }));
+    const tapsT = keep(run('Transpose', { x: taps }, { perm: [0, 2, 1] }));
+    const order = keep(run('Range', {}, { start: kh * kw - 1, stop: -1, step: -1, dtype: 'int32' }));
+    const gathered = keep(run('GatherV2', { x: tapsT, indices: order }, { axis: 0, batchDims: 0 }));
+    const swapped = keep(run('Reshape', { x: gathered }, { shape: [kh, kw, co, ci] }));
     const x = spread(dy, co, rows, cols);
     const paddings = [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]];
     return run('Conv2D', { x, filter: swapped }, { strides: [1, 1], pad: paddings, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined });
@@ -87,7 +92,7 @@ const registered = new Set<string>();
  */
 export function registerConv2dBackpropInput(backendName = 'wasm'): boolean {
   if (registered.has(backendName)) return true;
-  const ok = replaceKernel('Conv2DBackpropInput', backendName, ['Conv2DBackpropInput', 'Reshape', 'Transpose', 'BatchMatMul', 'PadV2', 'Slice', 'Reverse', 'Conv2D'], ({ run, original, dispose }, inputs, attrs) =>
+  const ok = replaceKernel('Conv2DBackpropInput', backendName, ['Conv2DBackpropInput', 'Reshape', 'Transpose', 'BatchMatMul', 'PadV2', 'Slice', 'Range', 'GatherV2', 'Conv2D'], ({ run, original, dispose }, inputs, attrs) =>
     conv2dBackpropInputVia(run, dispose, inputs.dy as Info, inputs.filter as Info, attrs) ?? (original as Original)(inputs, attrs),
   );
   if (ok) registered.add(backendName);
