@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-
-type Info = tf.TensorInfo;
-type Attrs = Record<string, unknown>;
-type Run = (name: string, inputs: Record<string, Info>, attrs?: Attrs) => Info;
+import { replaceKernel, type Attrs, type Info, type Run } from './kernel-run.js';
 
 /**
  * @internal The gradient of a 2-D convolution with respect to its filter (tfjs-core's
@@ -66,8 +63,6 @@ export function conv2dBackpropFilterVia(run: Run, dispose: (info: Info) => void,
   }
 }
 
-const registered = new Set<string>();
-
 /**
  * @internal Registers {@link conv2dBackpropFilterVia} as `Conv2DBackpropFilter` for `backendName`
  * (default `'wasm'`) when that backend has none, so that convolutions train there. Idempotent;
@@ -75,24 +70,7 @@ const registered = new Set<string>();
  */
 export function registerConv2dBackpropFilter(backendName = 'wasm'): boolean {
   if (tf.getKernel('Conv2DBackpropFilter', backendName) !== undefined) return true;
-  if (registered.has(backendName)) return true;
-  const kernel = (name: string) => {
-    const k = tf.getKernel(name, backendName);
-    if (k === undefined) throw new Error(`Conv2DBackpropFilter via im2col needs the ${name} kernel of backend '${backendName}'.`);
-    return k.kernelFunc;
-  };
-  for (const name of ['PadV2', 'StridedSlice', 'Concat', 'Reshape', 'BatchMatMul', 'Transpose']) {
-    if (tf.getKernel(name, backendName) === undefined) return false;
-  }
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropFilter',
-    backendName,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const run: Run = (name, ins, a = {}) => kernel(name)({ inputs: ins, backend, attrs: a as tf.NamedAttrMap }) as Info;
-      const dispose = (t: Info) => void (backend as tf.KernelBackend).disposeData(t.dataId);
-      return conv2dBackpropFilterVia(run, dispose, inputs.x as Info, inputs.dy as Info, attrs as Attrs);
-    },
-  });
-  registered.add(backendName);
-  return true;
+  return replaceKernel('Conv2DBackpropFilter', backendName, ['PadV2', 'StridedSlice', 'Concat', 'Reshape', 'BatchMatMul', 'Transpose'], ({ run, dispose }, inputs, attrs) =>
+    conv2dBackpropFilterVia(run, dispose, inputs.x as Info, inputs.dy as Info, attrs),
+  );
 }
