@@ -4,8 +4,7 @@ import { BackendUnavailableError, DisposedError, InvalidArgumentError } from '..
 import { backboneEngine, type Backbone } from '../backbone/backbone.js';
 import { trainableSourceOf } from '../backbone/engines/tfjs/trainable-source.js';
 import type { TfjsEmbeddingEngine } from '../backbone/engines/tfjs/tfjs-engine.js';
-import { registerConv2dBackpropFilter } from '../wasm/conv2d-backprop-filter.js';
-import { registerDepthwiseBackprop } from '../wasm/depthwise-conv2d-backprop.js';
+import { registerWasmTrainingKernels } from '../wasm/training-kernels.js';
 
 /**
  * @internal The LayersModel inside a backbone (its output is the embedding), or a typed error
@@ -112,16 +111,15 @@ const GRADIENT_KERNELS: Readonly<Record<string, readonly string[]>> = {
  * @internal Throws a {@link BackendUnavailableError} with the fix, before any work, when the
  * active backend lacks a gradient kernel the model's layers need: a kernel missing halfway
  * through a backward pass would leave the gradient tape's saved tensors behind. On wasm it
- * first registers dvme's `Conv2DBackpropFilter` and depthwise gradient kernels
- * (tfjs-backend-wasm 4.22 ships none of them), so ResNets, ViTs and MobileNets train there.
+ * first registers dvme's training kernels (`Conv2DBackpropFilter` and the depthwise gradients,
+ * which tfjs-backend-wasm 4.22 ships none of, and XNNPACK routes for the input gradient and
+ * transposed products; src/wasm/training-kernels.ts), so ResNets, ViTs and MobileNets train
+ * there; dilated depthwise convolutions are refused.
  */
 export function checkTrainingKernels(owner: string, model: tfl.LayersModel): void {
   const backend = tf.getBackend();
   if (backend === 'wasm') {
-    registerConv2dBackpropFilter('wasm');
-    registerDepthwiseBackprop('wasm');
-  }
-  if (backend === 'wasm') {
+    registerWasmTrainingKernels('wasm');
     // dvme's wasm depthwise gradients cover dilation 1 (MobileNet, EfficientNet); refuse others up front.
     const dilated = model.layers.find((l) => {
       const c = l.getClassName();

@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-
-type Info = tf.TensorInfo;
-type Attrs = Record<string, unknown>;
-type Run = (name: string, inputs: Record<string, Info>, attrs?: Attrs) => Info;
+import { replaceKernel, type Attrs, type Info, type Run } from './kernel-run.js';
 
 /**
  * @internal The gradient of a 2-D convolution with respect to its filter (tfjs-core's
@@ -47,16 +44,24 @@ export function conv2dBackpropFilterVia(run: Run, dispose: (info: Info) => void,
       }
       cols = taps.length === 1 ? taps[0] : keep(run('Concat', taps as unknown as Record<string, Info>, { axis: 3 })) // Concat takes an array;
     }
-    const a = keep(run('Reshape', { x: cols }, { shape: [1, n * oh * ow, kh * kw * ci] }));
-    const b = keep(run('Reshape', { x: dy }, { shape: [1, n * oh * ow, co] }));
-    const product = keep(run('BatchMatMul', { a, b }, { transposeA: true, transposeB: false }));
+    const m = n * oh * ow;
+    const k = kh * kw * ci;
+    const a = keep(run('Reshape', { x: cols }, { shape: [1, m, k] }));
+    const b = keep(run('Reshape', { x: dy }, { shape: [1, m, co] }));
+    // cols^T dy transposes the patch matrix (m x k); (dy^T cols)^T transposes dy (m x co) and
+    // the product (k x co) instead. The second moves less whenever k > co, as in every 3x3
+    // convolution; on a fast-path BatchMatMul either transpose is one copy.
+    if (m * k <= m * co + k * co) {
+      const product = keep(run('BatchMatMul', { a, b }, { transposeA: true, transposeB: false }));
+      return run('Reshape', { x: product }, { shape: [kh, kw, ci, co] });
+    }
+    const productT = keep(run('BatchMatMul', { a: b, b: a }, { transposeA: true, transposeB: false }));
+    const product = keep(run('Transpose', { x: keep(run('Reshape', { x: productT }, { shape: [co, k] })) }, { perm: [1, 0] }));
     return run('Reshape', { x: product }, { shape: [kh, kw, ci, co] });
   } finally {
     for (const t of temps) dispose(t);
   }
 }
-
-const registered = new Set<string>();
 
 /**
  * @internal Registers {@link conv2dBackpropFilterVia} as `Conv2DBackpropFilter` for `backendName`
@@ -65,24 +70,7 @@ const registered = new Set<string>();
  */
 export function registerConv2dBackpropFilter(backendName = 'wasm'): boolean {
   if (tf.getKernel('Conv2DBackpropFilter', backendName) !== undefined) return true;
-  if (registered.has(backendName)) return true;
-  const kernel = (name: string) => {
-    const k = tf.getKernel(name, backendName);
-    if (k === undefined) throw new Error(`Conv2DBackpropFilter via im2col needs the ${name} kernel of backend '${backendName}'.`);
-    return k.kernelFunc;
-  };
-  for (const name of ['PadV2', 'StridedSlice', 'Concat', 'Reshape', 'BatchMatMul']) {
-    if (tf.getKernel(name, backendName) === undefined) return false;
-  }
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropFilter',
-    backendName,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const run: Run = (name, ins, a = {}) => kernel(name)({ inputs: ins, backend, attrs: a as tf.NamedAttrMap }) as Info;
-      const dispose = (t: Info) => void (backend as tf.KernelBackend).disposeData(t.dataId);
-      return conv2dBackpropFilterVia(run, dispose, inputs.x as Info, inputs.dy as Info, attrs as Attrs);
-    },
-  });
-  registered.add(backendName);
-  return true;
+  return replaceKernel('Conv2DBackpropFilter', backendName, ['PadV2', 'StridedSlice', 'Concat', 'Reshape', 'BatchMatMul', 'Transpose'], ({ run, dispose }, inputs, attrs) =>
+    conv2dBackpropFilterVia(run, dispose, inputs.x as Info, inputs.dy as Info, attrs),
+  );
 }

@@ -66,6 +66,32 @@ describe('TorchBatchNorm', () => {
     layer.dispose();
   });
 
+  it('has the gradient of normalising with its batch statistics (x, gamma, beta), as autodiff of the plain formula gives', () => {
+    const layer = withWeights(new TorchBatchNorm({ name: 'bn', ...ARGS }));
+    const w = tf.tensor4d(Array.from({ length: 48 }, (_, i) => Math.cos(i * 0.9) + 0.3), [...SHAPE]);
+    const xv = tf.variable(x(), true, 'bn-test-x');
+    const [gamma, beta] = layer.weights.map((v) => v.read() as tf.Variable) as [tf.Variable, tf.Variable];
+    const [g0, b0] = [tf.tensor1d([1.5, 0.5, 2, 1]), tf.tensor1d([0.1, -0.2, 0.3, 0])];
+    const before = tf.memory().numTensors;
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(xv, { training: true }) as tf.Tensor, w)), [xv, gamma, beta]);
+    // Reference: tfjs autodiff through moments and the normalisation written out.
+    const want = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const { mean, variance } = tf.moments(a, [0, 1, 2]);
+      return tf.sum(tf.mul(tf.add(tf.mul(tf.div(tf.sub(a, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b), w));
+    })([xv, g0, b0]);
+    [xv, gamma, beta].forEach((v, j) => {
+      const got = (grads[v.name] as tf.Tensor).dataSync();
+      const ref = (want[j] as tf.Tensor).dataSync();
+      expect(got.length).toBe(ref.length);
+      expect(ref.some((r) => Math.abs(r) > 0.1)).toBe(true);
+      got.forEach((g, i) => expect(g).toBeCloseTo(ref[i] as number, 4));
+    });
+    tf.dispose([value, ...Object.values(grads), ...want]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([xv, w, g0, b0]);
+    layer.dispose();
+  });
+
   it('refuses a single value per channel in training mode, as PyTorch does', () => {
     const layer = withWeights(new TorchBatchNorm({ name: 'bn', ...ARGS }));
     const one = tf.ones([1, 1, 1, 4]);

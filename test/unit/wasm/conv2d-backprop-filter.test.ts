@@ -11,6 +11,7 @@ const CASES: Array<[number[], [number, number, number, number], number, 'valid' 
   [[2, 9, 9, 5], [3, 3, 5, 6], 1, 'same'],
   [[2, 9, 8, 5], [3, 3, 5, 6], 2, 'valid'],
   [[3, 6, 6, 8], [1, 1, 8, 4], 1, 'valid'],
+  [[3, 6, 6, 4], [1, 1, 4, 8], 1, 'valid'],
   [[3, 7, 7, 8], [1, 1, 8, 4], 2, 'valid'],
   [[2, 16, 16, 3], [8, 8, 3, 5], 8, 'valid'],
 ];
