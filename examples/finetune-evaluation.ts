@@ -14,7 +14,7 @@
  * seed, so the table's difference finetune − probe is paired.
  *
  *   npx tsx examples/finetune-evaluation.ts [--dataset retinamnist|pneumoniamnist] [--sizes S,M,F]
- *     [--repeats 5] [--input 64] [--min-epochs 30] [--max-epochs 50] [--patience 10] [--lr 1e-3] [--pool n]
+ *     [--repeats 5] [--input 64] [--min-epochs 30] [--max-epochs 50] [--patience 10] [--lr 1e-3] [--batch-norm train|frozen] [--pool n]
  *     [--validation full|draw] [--backend wasm|cpu] [--threads auto|n] [--seed 0] [--json out.json]
  *     [--model model.json] [--data file.npz]
  *
@@ -50,6 +50,7 @@ const { values } = parseArgs({
     'max-epochs': { type: 'string', default: '50' },
     patience: { type: 'string', default: '10' },
     lr: { type: 'string', default: '1e-3' },
+    'batch-norm': { type: 'string', default: 'train' },
     threads: { type: 'string', default: 'auto' },
     pool: { type: 'string' },
     validation: { type: 'string', default: 'full' },
@@ -85,6 +86,7 @@ const minEpochs = count('min-epochs', values['min-epochs']);
 const maxEpochs = count('max-epochs', values['max-epochs']);
 if (minEpochs > maxEpochs) throw new Error(`--min-epochs (${minEpochs}) must not exceed --max-epochs (${maxEpochs}).`);
 const patience = count('patience', values.patience);
+const batchNorm = oneOf('batch-norm', values['batch-norm'], ['train', 'frozen'] as const);
 const learningRate = Number(values.lr);
 if (!(learningRate > 0 && learningRate < 1)) throw new Error(`--lr: expected a learning rate in (0, 1); received ${JSON.stringify(values.lr)}.`);
 const threads = values.threads === 'auto' ? 'auto' : count('threads', values.threads);
@@ -131,7 +133,7 @@ const result = await runFinetuneEvaluation({
   seed,
   solver: 'paper',
   probeOptions: { standardize: true },
-  finetune: { minEpochs, maxEpochs, earlyStoppingPatience: patience, learningRate },
+  finetune: { minEpochs, maxEpochs, earlyStoppingPatience: patience, learningRate, batchNorm },
   embedOptions: { batchSize: 32 },
   onEpoch: (log, label) => {
     process.stderr.write(`${label} epoch ${log.epoch}: loss ${log.loss.toFixed(3)}, validation ${log.value.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
