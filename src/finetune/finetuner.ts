@@ -202,7 +202,7 @@ export class FineTuner<T extends ProbeTask = ProbeTask> extends Estimator<T, Ima
     const outputs = outputCount(hp.task, { classes, numLabels });
     options.signal?.throwIfAborted();
 
-    const model = await copyLayersModel(source);
+    const model = await copyLayersModel(source, { batchNormMomentum: hp.batchNormMomentum });
     let head: FinetunedModel['head'] | undefined;
     try {
       const start = this.#startHead;
@@ -345,7 +345,7 @@ export class FineTuner<T extends ProbeTask = ProbeTask> extends Estimator<T, Ima
     const hp = ft.hyperparameters;
     const original = layersModelOf(owner, ft.backbone);
     const { bytes } = await readCheckpointSource(owner, source, {});
-    const model = await copyLayersModel(original);
+    const model = await copyLayersModel(original, { batchNormMomentum: hp.batchNormMomentum });
     try {
       const file = readTorchFinetuned(owner, bytes, { backbone: ft.backbone, model, source: original, task: hp.task, classes: hp.classes });
       const { kernel, bias, outputs, classes, numLabels } = file;

@@ -103,6 +103,17 @@ export interface FineTunerOptions<T extends ProbeTask = ProbeTask> extends Paper
    */
   readonly batchNorm?: 'train' | 'frozen';
   /**
+   * How fast the running statistics follow the batches when `batchNorm` is `'train'`, in
+   * PyTorch's sense (the new batch's weight: `running = (1 - m) * running + m * batch`), set on
+   * every batch norm of the trained copy. PyTorch's 0.1 by default, as the paper trains. Keras
+   * models often carry 0.01 or 0.001 (Keras momentum 0.99 / 0.999: nsfwjs' MobileNetV2 has
+   * 0.001), with which a few hundred steps leave the running statistics at the pretraining
+   * data's, so inference after finetuning normalises with other statistics than training did.
+   * `'model'` keeps each layer's own.
+   * @defaultValue `0.1`
+   */
+  readonly batchNormMomentum?: number | 'model';
+  /**
    * Gradient accumulation: batches averaged per optimizer step (an effective batch of
    * `batchSize * accumulate` at the memory of `batchSize`).
    * @defaultValue `1`
@@ -165,6 +176,8 @@ export interface FineTunerHyperparameters<T extends ProbeTask = ProbeTask> {
   /** See {@link FineTunerOptions}. */
   readonly batchNorm: 'train' | 'frozen';
   /** See {@link FineTunerOptions}. */
+  readonly batchNormMomentum: number | 'model';
+  /** See {@link FineTunerOptions}. */
   readonly accumulate: number;
   /** See {@link FineTunerOptions}. */
   readonly labelSmoothing: number;
@@ -180,7 +193,7 @@ export interface FineTunerHyperparameters<T extends ProbeTask = ProbeTask> {
 
 const KNOWN = new Set([
   'backbone', 'task', 'classes', 'trainable', 'linearProbeEpochs', 'layerDecay', 'schedule', 'warmupEpochs', 'weightDecay',
-  'batchNorm', 'accumulate', 'labelSmoothing', 'classWeight', 'augment', 'seed', 'validationSplit', 'monitor', 'learningRate',
+  'batchNorm', 'batchNormMomentum', 'accumulate', 'labelSmoothing', 'classWeight', 'augment', 'seed', 'validationSplit', 'monitor', 'learningRate',
   'batchSize', 'minEpochs', 'maxEpochs', 'earlyStoppingPatience', 'plateauPatience', 'plateauFactor',
 ]);
 
@@ -243,6 +256,8 @@ export function resolveFineTunerOptions<T extends ProbeTask>(options: FineTunerO
     warmupEpochs: count('warmupEpochs', options.warmupEpochs, 0),
     weightDecay: checkNumber('weightDecay', options.weightDecay ?? 0, (v) => v >= 0, '>= 0'),
     batchNorm: choice('batchNorm', options.batchNorm, ['train', 'frozen'] as const),
+    batchNormMomentum:
+      options.batchNormMomentum === 'model' ? 'model' : checkNumber('batchNormMomentum', options.batchNormMomentum ?? 0.1, (v) => v > 0 && v <= 1, "in (0, 1], or 'model'"),
     accumulate: positiveInt('accumulate', options.accumulate ?? 1),
     labelSmoothing: checkNumber('labelSmoothing', options.labelSmoothing ?? 0, (v) => v >= 0 && v < 1, 'in [0, 1)'),
     classWeight: options.classWeight,

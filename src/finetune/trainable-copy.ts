@@ -33,13 +33,27 @@ export function layersModelOf(owner: string, backbone: Backbone): tfl.LayersMode
   return source.model;
 }
 
+/** Sets `momentum` (Keras' sense: the running statistics' weight) on every BatchNormalization layer of a topology, nested models included. */
+function setBatchNormMomentum(node: unknown, momentum: number): void {
+  if (Array.isArray(node)) {
+    for (const n of node) setBatchNormMomentum(n, momentum);
+  } else if (node !== null && typeof node === 'object') {
+    const o = node as { class_name?: unknown; config?: { momentum?: number } };
+    if (o.class_name === 'BatchNormalization' && o.config) o.config.momentum = momentum;
+    for (const v of Object.values(o)) setBatchNormMomentum(v, momentum);
+  }
+}
+
 /**
  * @internal A trainable copy of a LayersModel: the same topology rebuilt from its JSON, with
  * the same weights (shared until the first update replaces them: tfjs never writes a tensor
- * in place, so the original's weights are never modified).
+ * in place, so the original's weights are never modified). `batchNormMomentum` (PyTorch's
+ * sense) replaces every batch norm's momentum.
  */
-export async function copyLayersModel(model: tfl.LayersModel): Promise<tfl.LayersModel> {
+export async function copyLayersModel(model: tfl.LayersModel, options: { readonly batchNormMomentum?: number | 'model' } = {}): Promise<tfl.LayersModel> {
   const topology = model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'];
+  const m = options.batchNormMomentum;
+  if (typeof m === 'number') setBatchNormMomentum(topology, 1 - m);
   const copy = await tfl.models.modelFromJSON({ modelTopology: topology } as tf.io.ModelJSON);
   try {
     // Layer by layer and by name: a model's weight order depends on which layers are frozen.
