@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { replaceKernel, type Attrs, type Info, type Run } from './kernel-run.js';
 
-type Info = tf.TensorInfo;
-type Attrs = Record<string, unknown>;
-type Run = (name: string, inputs: Record<string, Info>, attrs?: Attrs) => Info;
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
 interface DepthwiseAttrs {
@@ -125,7 +123,7 @@ export function depthwiseBackpropInputVia(run: Run, dispose: (info: Info) => voi
   }
 }
 
-const registered = new Set<string>();
+const NEEDS = ['PadV2', 'StridedSlice', 'Concat', 'Reshape', 'Multiply', 'Sum', 'Slice', 'Reverse', 'Identity', 'DepthwiseConv2dNative'];
 
 /**
  * @internal Registers {@link depthwiseBackpropFilterVia} and {@link depthwiseBackpropInputVia}
@@ -135,30 +133,15 @@ const registered = new Set<string>();
  * (now) available.
  */
 export function registerDepthwiseBackprop(backendName = 'wasm'): boolean {
-  const names = ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'] as const;
-  if (names.every((k) => tf.getKernel(k, backendName) !== undefined)) return true;
-  if (registered.has(backendName)) return true;
-  const needs = ['PadV2', 'StridedSlice', 'Concat', 'Reshape', 'Multiply', 'Sum', 'Slice', 'Reverse', 'Identity', 'DepthwiseConv2dNative'];
-  if (needs.some((k) => tf.getKernel(k, backendName) === undefined)) return false;
-  const kernel = (name: string) => (tf.getKernel(name, backendName) as tf.KernelConfig).kernelFunc;
-  const bind = (backend: unknown): [Run, (t: Info) => void] => [
-    (name, ins, a = {}) => kernel(name)({ inputs: ins, backend: backend as tf.KernelBackend, attrs: a as tf.NamedAttrMap }) as Info,
-    (t) => void (backend as tf.KernelBackend).disposeData(t.dataId),
-  ];
-  if (tf.getKernel(names[0], backendName) === undefined) {
-    tf.registerKernel({
-      kernelName: names[0],
-      backendName,
-      kernelFunc: ({ inputs, backend, attrs }) => depthwiseBackpropFilterVia(...bind(backend), inputs.x as Info, inputs.dy as Info, attrs as Attrs),
-    });
-  }
-  if (tf.getKernel(names[1], backendName) === undefined) {
-    tf.registerKernel({
-      kernelName: names[1],
-      backendName,
-      kernelFunc: ({ inputs, backend, attrs }) => depthwiseBackpropInputVia(...bind(backend), inputs.dy as Info, inputs.filter as Info, attrs as Attrs),
-    });
-  }
-  registered.add(backendName);
-  return true;
+  const filter =
+    tf.getKernel('DepthwiseConv2dNativeBackpropFilter', backendName) !== undefined ||
+    replaceKernel('DepthwiseConv2dNativeBackpropFilter', backendName, NEEDS, ({ run, dispose }, inputs, attrs) =>
+      depthwiseBackpropFilterVia(run, dispose, inputs.x as Info, inputs.dy as Info, attrs),
+    );
+  const input =
+    tf.getKernel('DepthwiseConv2dNativeBackpropInput', backendName) !== undefined ||
+    replaceKernel('DepthwiseConv2dNativeBackpropInput', backendName, NEEDS, ({ run, dispose }, inputs, attrs) =>
+      depthwiseBackpropInputVia(run, dispose, inputs.dy as Info, inputs.filter as Info, attrs),
+    );
+  return filter && input;
 }
