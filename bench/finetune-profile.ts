@@ -1,6 +1,6 @@
 /**
  * `npx tsx bench/finetune-profile.ts [resnet50|vit_small_patch16] [size] [steps]`: where the
- * time of one training step (batch 16, tfjs-wasm) goes. Every kernel of the active backend is
+ * time of one training step (batch 16, or env BATCH; tfjs-wasm) goes. Every kernel of the active backend is
  * wrapped in a timer; times and counts are summed by kernel name and by phase (forward: model
  * and loss; backward: the gradients tf.variableGrads computes; optimizer: the AdamW update).
  * The first step is a warm-up; the table sums the timed steps. Kernels called inside other
@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { buildResNet, RESNET50_CONFIG } from '../src/backbone/arch/resnet.js';
 import { buildVisionTransformer, VIT_SMALL_CONFIG } from '../src/backbone/arch/vit.js';
 import { createFinetuneStep, finetuneLoss } from '../src/finetune/train-step.js';
+import { freeingVariableGrads } from '../src/training/gradients.js';
 import { registerWasmTrainingKernels } from '../src/wasm/training-kernels.js';
 import { registerConv2dBackpropFilter } from '../src/wasm/conv2d-backprop-filter.js';
 import { initBackend } from '../src/node.js';
@@ -18,7 +19,7 @@ import { initBackend } from '../src/node.js';
 const [model = 'resnet50', sizeArg = '64', stepsArg = '1'] = process.argv.slice(2);
 const size = Number(sizeArg);
 const steps = Number(stepsArg);
-const BATCH = 16;
+const BATCH = Number(process.env.BATCH ?? 16);
 
 type Phase = 'forward' | 'backward' | 'optimizer';
 let phase: Phase = 'forward';
@@ -80,15 +81,15 @@ for (let s = 0; s <= steps; s++) {
   let t2 = 0;
   phase = 'forward';
   tf.tidy(() => {
-    const { grads } = tf.variableGrads(() => {
+    const { grads } = freeingVariableGrads(() => {
       const l = finetuneLoss('multiclass', step.logits(x, true), y, undefined, 0);
       t1 = performance.now();
       phase = 'backward';
       return l;
-    }, [...step.params]);
+    }, step.params);
     t2 = performance.now();
     phase = 'optimizer';
-    step.optimizer.step(step.params.map((p) => grads[p.name] as tf.Tensor), 1e-4);
+    step.optimizer.step(grads as tf.Tensor[], 1e-4);
   });
   const t3 = performance.now();
   if (s > 0) {

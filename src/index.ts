@@ -290,6 +290,7 @@ export {
   NonFiniteError,
   NotFittedError,
   OfflineError,
+  OutOfMemoryError,
   ProvenanceMismatchError,
   ShapeError,
   UndefinedMetricError,

@@ -186,6 +186,25 @@ export class AbortError extends DvmeError {
 }
 
 /**
+ * A backend ran out of memory: tfjs-backend-wasm's heap (at most 4 GiB, WebAssembly's 32-bit
+ * limit, whatever the machine has) could not hold a new tensor. tfjs-backend-wasm itself does
+ * not check, and would write the tensor over the start of its heap; dvme checks every
+ * allocation and throws this instead, before the kernel writes anything. The message gives the
+ * request and the heap in use, and the fix: a smaller batch (with `accumulate` to keep the
+ * effective batch when finetuning), a smaller input size, or the tfjs-node backend.
+ *
+ * @remarks Since 0.1.0.
+ * @example
+ * ```ts
+ * import { OutOfMemoryError } from 'dvme';
+ * OutOfMemoryError.is(new OutOfMemoryError('the wasm heap is full')); // true
+ * ```
+ */
+export class OutOfMemoryError extends DvmeError {
+  static override readonly code: string = 'OUT_OF_MEMORY';
+}
+
+/**
  * A download failed: an HTTP error status, a network failure, or a server that does not send
  * the file it should. `url` and `status` (when the server answered) say where and how.
  *

@@ -13,6 +13,7 @@ export {
   NonFiniteError,
   NotFittedError,
   OfflineError,
+  OutOfMemoryError,
   ProvenanceMismatchError,
   ShapeError,
   UndefinedMetricError,

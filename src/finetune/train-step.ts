@@ -32,6 +32,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ProbeTask } from '../training/labels.js';
+import { freeingVariableGrads } from '../training/gradients.js';
 import { AdamW, type AdamWOptions } from './adamw.js';
 
 /** @internal A linear head: `logits = pooled @ kernel + bias`. */
@@ -98,7 +99,7 @@ export function createFinetuneStep(init: FinetuneStepInit): FinetuneStep {
   const bn = init.batchNorm ?? 'train';
   const smoothing = init.labelSmoothing ?? 0;
   const params = init.params ?? [...modelVariables(model), head.kernel, head.bias];
-  // tf.variableGrads skips variables marked untrainable; the step trains exactly `params`.
+  // Marked trainable for optimizers and callers that read the flag; the step trains exactly `params`.
   for (const p of params) p.trainable = true;
   // Made on first use: callers that run their own optimizer never allocate its moments.
   let made: AdamW | undefined;
@@ -113,8 +114,10 @@ export function createFinetuneStep(init: FinetuneStepInit): FinetuneStep {
     });
 
   const lossAndGradients = (images: tf.Tensor4D, targets: tf.Tensor2D, weights?: tf.Tensor) => {
-    const { value, grads } = tf.variableGrads(() => finetuneLoss(task, logits(images, true), targets, weights, smoothing), [...params]);
-    return { loss: value, grads: params.map((p) => grads[p.name] as tf.Tensor) };
+    // tfjs' variableGrads keeps every saved activation and every gradient to the end of the
+    // backward pass; this frees them as it goes (same numbers), as PyTorch does.
+    const { value, grads } = freeingVariableGrads(() => finetuneLoss(task, logits(images, true), targets, weights, smoothing), params);
+    return { loss: value, grads: grads as tf.Tensor[] };
   };
 
   return {

@@ -3,6 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Xoshiro128 } from '../random/xoshiro.js';
 import type { Adam } from '../training/adam.js';
 import type { ProbeTask, Targets } from '../training/labels.js';
+import { freeingVariableGrads } from '../training/gradients.js';
 import { activate, targetMatrix } from '../training/logits.js';
 import type { PaperHyperparameters } from '../training/paper-options.js';
 import { trainLoop, type EpochLog, type TrainingReport } from '../training/train-loop.js';
@@ -46,8 +47,8 @@ export function fusionGradients(
   w?: tf.Tensor,
 ): { loss: tf.Scalar; grads: tf.Tensor[] } {
   const f = (): tf.Scalar => fusionLoss(task, model.apply(xs as tf.Tensor[], { training: true }) as tf.Tensor2D, y, w);
-  const { value, grads } = tf.variableGrads(f, params as tf.Variable[]);
-  return { loss: value, grads: params.map((p) => grads[p.name]) };
+  const { value, grads } = freeingVariableGrads(f, params);
+  return { loss: value, grads: grads as tf.Tensor[] };
 }
 
 /**

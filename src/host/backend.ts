@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { guardWasmHeap } from '../wasm/heap-guard.js';
 import { BackendUnavailableError } from '../errors/index.js';
 
 /**
@@ -157,6 +158,8 @@ export async function selectBackend(
       skipped.push({ backend: c.backend, package: c.package, reason });
       continue;
     }
+    // tfjs-backend-wasm does not check its heap's allocations: past 4 GiB it would corrupt memory.
+    guardWasmHeap(tf.getBackend());
     const version = packageVersion(loaded, c.package);
     chosen = {
       backend: tf.getBackend(),

@@ -32,29 +32,41 @@ interface BatchNormState {
   readonly movingVariance: tfl.LayerVariable;
 }
 
+/** What {@link batchNormWithBatchStatistics} gives: the normalised batch and its statistics. */
+interface BatchStatisticsResult {
+  readonly normed: tf.Tensor;
+  /** Kept tensors (they outlive any tidy); the caller disposes them. */
+  readonly mean: tf.Tensor;
+  readonly variance: tf.Tensor;
+}
+
 /**
  * `gamma * (x - mean) / sqrt(variance + eps) + beta` where `mean` and `variance` are `x`'s own
  * batch statistics (over `axes`, `n` values per channel), with PyTorch's closed-form gradient
  * (`dx = gamma / sqrt(variance + eps) * (dy - mean(dy) - xhat * mean(dy * xhat))`, the
  * statistics' own gradients included). Differentiating tfjs' moments and batchNorm instead
  * costs dozens of broadcast kernels per layer, among them a Tile of the inverse deviation to
- * the input's full size, about a quarter of a ResNet-50 step on tfjs-wasm. The per-channel
- * affine passes run on the batchNorm kernel (mean 0, variance 0, epsilon 1: a scale and an
- * offset), which needs no broadcasting.
+ * the input's full size, about a quarter of a ResNet-50 step on tfjs-wasm. The statistics are
+ * computed inside the custom gradient, off the tape: taped, `tf.moments` keeps two more
+ * input-sized tensors per layer (`x - mean` and its square) alive until the backward pass,
+ * which tripled a ResNet-50's saved activations (PyTorch saves the input and two per-channel
+ * vectors, as this does). The per-channel affine passes run on the batchNorm kernel (mean 0,
+ * variance 0, epsilon 1: a scale and an offset), which needs no broadcasting.
  */
 function batchNormWithBatchStatistics(
   x: tf.Tensor,
-  mean: tf.Tensor,
-  variance: tf.Tensor,
   gamma: tf.Tensor,
   beta: tf.Tensor,
   eps: number,
   axes: number[],
   n: number,
-): tf.Tensor {
+): BatchStatisticsResult {
+  let stats: { mean: tf.Tensor; variance: tf.Tensor } | undefined;
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-    // Saved, not captured: the caller's tidy frees mean and variance before the backward pass.
+    const { mean, variance } = tf.moments(input, axes);
+    // Kept: the running statistics read them after this op's scope ends.
+    stats = { mean: tf.keep(mean), variance: tf.keep(variance) };
     save([input, g, mean, variance]);
     return {
       value: tf.batchNorm(input, mean, variance, b, g, eps),
@@ -71,7 +83,9 @@ function batchNormWithBatchStatistics(
       },
     };
   });
-  return op(x, gamma, beta);
+  const normed = op(x, gamma, beta);
+  if (stats === undefined) throw new Error('batch statistics were not computed');
+  return { normed, ...stats };
 }
 
 /**
@@ -98,18 +112,28 @@ export class TorchBatchNorm extends tfjsBatchNormalization() {
             `received input shape [${x.shape.join(', ')}]. Train with a batch of at least 2 or freeze the batch-norm statistics.`,
         );
       }
-      const { mean, variance } = tf.moments(x, axes);
-      const normed = self.gamma && self.beta
-        ? batchNormWithBatchStatistics(x, mean, variance, self.gamma.read(), self.beta.read(), self.epsilon, axes, n)
-        : tf.batchNorm(x, mean, variance, self.beta?.read(), self.gamma?.read(), self.epsilon);
+      const channels = x.shape[axis];
+      const { normed, mean, variance } = batchNormWithBatchStatistics(
+        x,
+        self.gamma ? self.gamma.read() : tf.ones([channels]),
+        self.beta ? self.beta.read() : tf.zeros([channels]),
+        self.epsilon,
+        axes,
+        n,
+      );
       const m = self.momentum;
       const update = (v: tfl.LayerVariable, batch: tf.Tensor): void => {
         tf.tidy(() => {
           v.write(tf.add(tf.mul(v.read(), m), tf.mul(batch, 1 - m)));
         });
       };
-      update(self.movingMean, mean);
-      update(self.movingVariance, tf.mul(variance, n / (n - 1)));
+      try {
+        update(self.movingMean, mean);
+        update(self.movingVariance, tf.mul(variance, n / (n - 1)));
+      } finally {
+        mean.dispose();
+        variance.dispose();
+      }
       return normed;
     });
   }

@@ -21,6 +21,7 @@ export {
   NonFiniteError,
   NotFittedError,
   OfflineError,
+  OutOfMemoryError,
   ProvenanceMismatchError,
   ShapeError,
   UndefinedMetricError,

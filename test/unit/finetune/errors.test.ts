@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Backbone, DisposedError, FineTuner, InvalidArgumentError, NonFiniteError, ShapeError } from '../../../src/index.js';
+import { Backbone, DisposedError, FineTuner, InvalidArgumentError, NonFiniteError, OutOfMemoryError, ShapeError } from '../../../src/index.js';
 import { tinyResNetBackbone, toyImages } from './helpers.js';
 
 beforeAll(async () => {
@@ -77,6 +77,38 @@ describe('FineTuner: bad input', () => {
     }, DisposedError, /keep it alive until fit resolves/);
     expect(doomed.isDisposed).toBe(true);
     await rejectsCleanly(() => new FineTuner({ backbone: doomed, task: 'binary', ...quick }).fit(images, labels), DisposedError, /load it again/);
+  });
+
+  it('memory running out inside a backward pass (as the wasm heap guard throws it): the OutOfMemoryError, nothing leaked, the backbone untouched', async () => {
+    const own = tinyResNetBackbone(3);
+    const before = (await own.embed(images, { as: 'array' })).data;
+    // The cpu kernel that the third backward pass needs fails as a full heap would.
+    const kernel = tf.getKernel('Conv2DBackpropFilter', 'cpu') as tf.KernelConfig;
+    let calls = 0;
+    tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
+    tf.registerKernel({
+      ...kernel,
+      kernelFunc: (args) => {
+        if (++calls === 9) throw new OutOfMemoryError('tfjs-backend-wasm could not allocate 12.0 MiB for a tensor');
+        return kernel.kernelFunc(args);
+      },
+    });
+    try {
+      await rejectsCleanly(async () => {
+        const ft = new FineTuner({ backbone: own, task: 'binary', ...quick });
+        try {
+          await ft.fit(images, labels);
+        } finally {
+          ft.dispose();
+        }
+      }, OutOfMemoryError, /could not allocate/);
+    } finally {
+      tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
+      tf.registerKernel(kernel);
+    }
+    expect(calls).toBe(9);
+    expect((await own.embed(images, { as: 'array' })).data).toEqual(before);
+    own.dispose();
   });
 
   it('a backbone that cannot train, naming how to load one that can', async () => {
