@@ -11,10 +11,13 @@
  * px, batch 16) throws dvme's OutOfMemoryError; the bench then runs the batch of 16 as
  * micro-batches (8 x 2, then 4 x 4) with the gradients summed before one Adam update, as
  * FineTuner's `accumulate` does, and says so in the row. (Batch norm then sees the micro-batch's
- * statistics; throughput per image is what is compared.) The wasm heap's size after each
- * model is logged beside the process's peak RSS.
+ * statistics; throughput per image is what is compared.) Each model and size trains in a
+ * child process of its own (a fresh wasm heap: WebAssembly memory never shrinks, and one
+ * case's heap would otherwise constrain the next), which reports its peak RSS and its wasm
+ * heap's size.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { buildResNet, RESNET50_CONFIG } from '../src/backbone/arch/resnet.js';
@@ -77,26 +80,55 @@ function dvmeImagesPerSecond(model: string, size: number, micro = BATCH): { ips:
   return { ips: (BATCH * 1000) / Math.min(...times), cpuMs: Math.min(...cpus), micro };
 }
 
+interface CaseResult {
+  ips: number;
+  cpuMs: number;
+  micro: number;
+  rssMB: number;
+  heapMiB?: number;
+  threads?: number;
+}
+
+/** One model and size in a child process (this file with `--finetune-case`); its JSON result. */
+function dvmeCase(model: string, size: number): CaseResult {
+  const file = fileURLToPath(import.meta.url);
+  const res = spawnSync(process.execPath, ['--import', 'tsx', file, '--finetune-case', model, String(size)], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 3_600_000 });
+  const last = res.stdout.trim().split('\n').pop() ?? '';
+  if (res.status !== 0) throw new Error(`the ${model} ${size} px case exited with ${String(res.status)}: ${(res.stderr || res.stdout).trim().split('\n').slice(-4).join(' | ')}`);
+  return JSON.parse(last) as CaseResult;
+}
+
+if (process.argv[2] === '--finetune-case') {
+  const [model = 'resnet50', size = '64'] = process.argv.slice(3);
+  const { initBackend } = await import('../src/node.js');
+  const info = await initBackend();
+  registerWasmTrainingKernels(info.backend);
+  const r = dvmeImagesPerSecond(model, Number(size));
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.byteLength;
+  const result: CaseResult = {
+    ...r,
+    rssMB: process.resourceUsage().maxRSS / 1024,
+    ...(heap ? { heapMiB: heap / 2 ** 20 } : {}),
+    ...(info.threads === undefined ? {} : { threads: info.threads }),
+  };
+  console.log(JSON.stringify(result));
+}
+
 export const group: BenchGroup = {
   name: 'finetune',
   description: `training images/s, batch ${BATCH}, dvme tfjs-wasm vs PyTorch eager CPU (ratio = dvme / torch shown as reference/dvme time)`,
   async run(ctx: BenchContext): Promise<BenchRow[]> {
-    const { initBackend } = await import('../src/node.js');
-    const info = await initBackend();
-    registerWasmTrainingKernels(info.backend);
-    ctx.log(`dvme backend: ${info.backend} (${String(info.threads ?? '?')} threads); ${ITERS} timed steps after 1 warm-up; the machine is shared and loaded`);
+    ctx.log(`dvme: tfjs-wasm as dvme/node starts it, one child process per case; ${ITERS} timed steps after 1 warm-up; the machine is shared and loaded`);
     const rows: BenchRow[] = [];
     const script = fileURLToPath(new URL('./finetune_reference.py', import.meta.url));
     for (const model of MODELS) {
       for (const size of SIZES) {
-        const { ips, cpuMs, micro } = dvmeImagesPerSecond(model, size);
-        const rss = process.resourceUsage().maxRSS / 1024;
-        const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.byteLength;
+        const { ips, cpuMs, micro, rssMB: rss, heapMiB, threads } = dvmeCase(model, size);
         const batch = micro === BATCH ? `batch ${BATCH}` : `batch ${BATCH} as ${BATCH / micro} x ${micro} (the wasm heap holds no batch of ${micro * 2})`;
         const ref = runPython(script, [model, String(size), String(BATCH), String(ITERS)]);
         const torch = ref.ok ? (ref.output as { imagesPerSecond: number; threads: number; peakRssMB: number; cpuMsPerStep: number }) : undefined;
         ctx.log(
-          `${model} ${size} px, ${batch} (load ${loadavg()[0]?.toFixed(1)}): dvme ${ips.toFixed(2)} img/s, ${cpuMs.toFixed(0)} CPU ms/step (peak RSS so far ${rss.toFixed(0)} MB${heap ? `, wasm heap ${(heap / 2 ** 20).toFixed(0)} MiB` : ''}), ` +
+          `${model} ${size} px, ${batch} (load ${loadavg()[0]?.toFixed(1)}): dvme ${ips.toFixed(2)} img/s, ${cpuMs.toFixed(0)} CPU ms/step (${String(threads ?? '?')} threads, peak RSS ${rss.toFixed(0)} MB${heapMiB ? `, wasm heap ${heapMiB.toFixed(0)} MiB` : ''}), ` +
             (torch ? `torch ${torch.imagesPerSecond.toFixed(2)} img/s (${torch.threads} threads, ${torch.cpuMsPerStep.toFixed(0)} CPU ms/step, RSS ${torch.peakRssMB.toFixed(0)} MB), ratio dvme/torch ${(ips / torch.imagesPerSecond).toFixed(2)}x` : `torch: ${ref.ok ? '' : ref.reason}`),
         );
         rows.push({ metric: `${model} ${size}px train step`, n: BATCH, dvmeMs: (BATCH * 1000) / ips, ...(torch ? { referenceMs: (BATCH * 1000) / torch.imagesPerSecond } : {}), dvmeValue: ips, ...(torch ? { referenceValue: torch.imagesPerSecond } : {}) });

@@ -67,9 +67,11 @@ function batchNormWithBatchStatistics(
     const { mean, variance } = tf.moments(input, axes);
     // Kept: the running statistics read them after this op's scope ends.
     stats = { mean: tf.keep(mean), variance: tf.keep(variance) };
+    const value = tf.batchNorm(input, mean, variance, b, g, eps);
+    // After the value: saved tensors are kept, and a throw before the tape records them would leak them.
     save([input, g, mean, variance]);
     return {
-      value: tf.batchNorm(input, mean, variance, b, g, eps),
+      value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, gs, m, v] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
         const xhat = tf.batchNorm(xs, m, v, undefined, undefined, eps);
@@ -83,7 +85,14 @@ function batchNormWithBatchStatistics(
       },
     };
   });
-  const normed = op(x, gamma, beta);
+  let normed: tf.Tensor;
+  try {
+    normed = op(x, gamma, beta);
+  } catch (e) {
+    // Kept tensors outlive the scopes that a throw unwinds.
+    if (stats) tf.dispose([stats.mean, stats.variance]);
+    throw e;
+  }
   if (stats === undefined) throw new Error('batch statistics were not computed');
   return { normed, ...stats };
 }

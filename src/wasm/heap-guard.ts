@@ -14,9 +14,10 @@ const GUARDED = Symbol.for('dvme.wasmHeapGuard');
 const WASM32_LIMIT = 4 * 2 ** 30;
 
 /**
- * The top of the heap left to the module's C++: XNNPACK allocates its packed weights and
- * scratch there and does not survive a failed allocation (a ResNet-50 step at 224 px, batch
- * 16, hung in a convolution with the heap at 4 GiB). Tensors may not reach into it.
+ * What the heap keeps for the module's C++: XNNPACK allocates its packed weights and scratch
+ * there and does not survive a failed allocation (a ResNet-50 step at 224 px, batch 16, hung
+ * in a convolution with the heap at 4 GiB). A tensor that reaches into the top this much of
+ * the address space is refused unless a block this large can still be allocated.
  */
 export const WASM_HEAP_RESERVE = 256 * 2 ** 20;
 
@@ -30,7 +31,8 @@ const size = (bytes: number) => (bytes < 2 ** 30 ? `${(bytes / 2 ** 20).toFixed(
  * training step at 224 px, batch 16, never finished). The guard wraps the module's exported
  * `_malloc` (which every tensor allocation of the backend calls: `move`, `write`,
  * `makeOutput`) and refuses a tensor that would reach the top {@link WASM_HEAP_RESERVE} of the
- * address space, which stays for the C++ side's own allocations. The failing allocation throws
+ * address space unless a block of that size can still be allocated (then freed), so that much
+ * stays for the C++ side's own allocations. The failing allocation throws
  * before a kernel writes anything, and tfjs' scopes free what the step had made. Idempotent; does nothing and returns
  * `false` where `backendName` is not a tfjs-backend-wasm backend.
  */
@@ -49,9 +51,18 @@ export function guardWasmHeap(backendName = 'wasm'): boolean {
     // 4 GiB or more wraps around in the module's 32-bit size_t (malloc(2^32) is malloc(0)).
     if (bytes >= WASM32_LIMIT) throw heapFull(bytes, wasm.HEAPU8?.byteLength ?? 0);
     const offset = malloc(bytes) >>> 0;
-    if (bytes > 0 && (offset === 0 || offset + bytes > WASM32_LIMIT - WASM_HEAP_RESERVE)) {
-      if (offset !== 0) free(offset);
-      throw heapFull(bytes, wasm.HEAPU8?.byteLength ?? 0);
+    if (bytes === 0) return offset;
+    if (offset === 0) throw heapFull(bytes, wasm.HEAPU8?.byteLength ?? 0);
+    if (offset + bytes > WASM32_LIMIT - WASM_HEAP_RESERVE) {
+      // Near the top: take it only if the reserve can still be had (free, or by growing). The
+      // address alone does not say: after a large step has been freed, the allocator hands out
+      // free blocks up there while most of the heap is free.
+      const probe = malloc(WASM_HEAP_RESERVE) >>> 0;
+      if (probe === 0) {
+        free(offset);
+        throw heapFull(bytes, wasm.HEAPU8?.byteLength ?? 0);
+      }
+      free(probe);
     }
     return offset;
   };

@@ -71,14 +71,24 @@ describe('the wasm heap guard', () => {
       expect(freed).toEqual([]);
     });
 
-    it('a block reaching into the reserve at the top of the address space is freed and refused', () => {
+    it('a block reaching into the reserve at the top is refused (and freed) when the reserve cannot be had any more', () => {
       const offset = LIMIT - WASM_HEAP_RESERVE - 512;
-      answers.push(offset);
+      answers.push(offset, 0);
       expect(() => module._malloc(1024)).toThrow(OutOfMemoryError);
       expect(freed).toEqual([offset]);
-      // One that ends just below the reserve is fine.
+    });
+
+    it('and kept when a block of the reserve size can still be allocated (then freed): free space up there after a large step', () => {
+      freed.length = 0;
+      const offset = LIMIT - WASM_HEAP_RESERVE - 512;
+      answers.push(offset, 1024);
+      expect(module._malloc(1024)).toBe(offset);
+      expect(freed).toEqual([1024]);
+      // One that ends below the reserve needs no probe.
+      freed.length = 0;
       answers.push(offset);
       expect(module._malloc(512)).toBe(offset);
+      expect(freed).toEqual([]);
     });
 
     it('offsets past 2 GiB (malloc gives them as negative int32) are read unsigned', () => {
