@@ -104,6 +104,8 @@ const kernelSum = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
 const os = await import('node:os');
 console.log(`${model} ${size}px batch ${BATCH}, ${backend} (${String(info.threads ?? '?')} threads), ${steps} timed step(s); load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log(`step ${(total / steps).toFixed(0)} ms wall (${((BATCH * 1000 * steps) / total).toFixed(2)} img/s); process CPU ${((cpu.user + cpu.system) / 1000 / steps).toFixed(0)} ms/step; kernels ${(kernelSum / steps).toFixed(0)} ms/step`);
+const heapBytes = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.byteLength;
+if (heapBytes) console.log(`wasm heap ${(heapBytes / 2 ** 20).toFixed(0)} MiB; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 console.log(`phase wall ms/step: forward ${(wall.forward / steps).toFixed(0)}, backward ${(wall.backward / steps).toFixed(0)}, optimizer ${(wall.optimizer / steps).toFixed(0)}`);
 console.log('| kernel | ms/step | share | calls/step | fwd ms | bwd ms | opt ms |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
