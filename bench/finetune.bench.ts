@@ -58,6 +58,7 @@ function dvmeImagesPerSecond(model: string, size: number, micro = BATCH): { ips:
       step.optimizer.step((sum as tf.Tensor[]).map((g) => tf.div(g, chunks)), 1e-4);
     });
   };
+  let outOfMemory = false;
   try {
     for (let i = 0; i <= ITERS; i++) {
       const c0 = process.cpuUsage();
@@ -71,12 +72,14 @@ function dvmeImagesPerSecond(model: string, size: number, micro = BATCH): { ips:
     }
   } catch (e) {
     if (!OutOfMemoryError.is(e) || micro <= 4) throw e;
-    return dvmeImagesPerSecond(model, size, micro / 2);
+    outOfMemory = true;
   } finally {
     step.dispose();
     tf.dispose([x, y, head.kernel, head.bias]);
     net.dispose();
   }
+  // Retried after the finally: this attempt's model and optimizer are freed first.
+  if (outOfMemory) return dvmeImagesPerSecond(model, size, micro / 2);
   return { ips: (BATCH * 1000) / Math.min(...times), cpuMs: Math.min(...cpus), micro };
 }
 

@@ -32,9 +32,9 @@ const size = (bytes: number) => (bytes < 2 ** 30 ? `${(bytes / 2 ** 20).toFixed(
  * `_malloc` (which every tensor allocation of the backend calls: `move`, `write`,
  * `makeOutput`) and refuses a tensor that would reach the top {@link WASM_HEAP_RESERVE} of the
  * address space unless a block of that size can still be allocated (then freed), so that much
- * stays for the C++ side's own allocations. The failing allocation throws
- * before a kernel writes anything, and tfjs' scopes free what the step had made. Idempotent; does nothing and returns
- * `false` where `backendName` is not a tfjs-backend-wasm backend.
+ * stays for the C++ side's own allocations. The failing allocation throws before a kernel
+ * writes anything, and tfjs' scopes free what the step had made. Idempotent; does nothing and
+ * returns `false` where `backendName` is not a tfjs-backend-wasm backend.
  */
 export function guardWasmHeap(backendName = 'wasm'): boolean {
   const backend = tf.findBackend(backendName) as unknown as { wasm?: Partial<WasmModule> & { [GUARDED]?: true } } | null;

@@ -11,12 +11,15 @@ import { replaceKernel } from './kernel-run.js';
  * `assign` takes new memory). Strings keep the original kernel. Idempotent.
  */
 export function registerSharedIdentity(backendName = 'wasm'): boolean {
-  const backend = tf.findBackend(backendName) as unknown as { incRef?: (dataId: tf.DataId) => void } | null;
-  if (typeof backend?.incRef !== 'function') return false;
-  return replaceKernel('Identity', backendName, ['Identity'], ({ original }, inputs, attrs) => {
+  if (registered.has(backendName)) return true;
+  const ok = replaceKernel('Identity', backendName, ['Identity'], ({ original, backend }, inputs, attrs) => {
     const x = inputs.x as tf.TensorInfo;
     if (x.dtype === 'string' && original) return original(inputs, attrs);
-    backend.incRef?.(x.dataId);
+    backend.incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
+  if (ok) registered.add(backendName);
+  return ok;
 }
+
+const registered = new Set<string>();

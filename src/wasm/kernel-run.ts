@@ -14,14 +14,19 @@ export type Original = (inputs: Record<string, Info>, attrs: Attrs) => Info;
  * @internal Registers `kernelFunc` as `kernelName` for `backendName`, replacing the backend's own
  * kernel when it has one: `kernelFunc` receives a {@link Run} for the backend's kernels (by name,
  * looked up when called, so that kernels built from kernels see each other's replacements), the
- * replaced kernel (`undefined` when there was none), a dispose, and the call's inputs and attrs.
+ * replaced kernel (`undefined` when there was none), a dispose, the backend running the call, and
+ * the call's inputs and attrs.
  * Returns false when a kernel in `needs` is missing (nothing is registered then).
  */
 export function replaceKernel(
   kernelName: string,
   backendName: string,
   needs: readonly string[],
-  kernelFunc: (ctx: { run: Run; original: Original | undefined; dispose: (t: Info) => void }, inputs: Record<string, Info>, attrs: Attrs) => Info,
+  kernelFunc: (
+    ctx: { run: Run; original: Original | undefined; dispose: (t: Info) => void; backend: tf.KernelBackend },
+    inputs: Record<string, Info>,
+    attrs: Attrs,
+  ) => Info,
 ): boolean {
   for (const name of needs) {
     if (tf.getKernel(name, backendName) === undefined) return false;
@@ -45,7 +50,7 @@ export function replaceKernel(
       };
       const original: Original | undefined = previous ? (ins, a) => call(previous.kernelFunc, ins, a) : undefined;
       const dispose = (t: Info): void => void (backend as tf.KernelBackend).disposeData(t.dataId);
-      return kernelFunc({ run, original, dispose }, inputs as Record<string, Info>, attrs as Attrs);
+      return kernelFunc({ run, original, dispose, backend: backend as tf.KernelBackend }, inputs as Record<string, Info>, attrs as Attrs);
     },
   });
   return true;

@@ -21,7 +21,10 @@ describe('the shared Identity kernel on wasm', () => {
     expect(copy.dataId).not.toBe(x.dataId);
     copy.dispose();
     expect(registerSharedIdentity('wasm')).toBe(true);
+    const kernel = tf.getKernel('Identity', 'wasm')?.kernelFunc;
     expect(registerSharedIdentity('wasm')).toBe(true);
+    // Idempotent: a second call (every fit on wasm makes one) wraps nothing more.
+    expect(tf.getKernel('Identity', 'wasm')?.kernelFunc).toBe(kernel);
     const before = tf.memory().numTensors;
     const clone = tf.clone(x);
     expect(clone.dataId).toBe(x.dataId);
